@@ -1,0 +1,56 @@
+package io.pgmesh.common.envelope;
+
+import java.util.Arrays;
+import java.util.Objects;
+import org.apache.kafka.connect.data.Struct;
+
+/**
+ * A logical decoding message written with {@code pg_logical_emit_message}: replicated DDL under the
+ * {@link #DDL_PREFIX} prefix, the source's heartbeats under {@link #HEARTBEAT_PREFIX}.
+ */
+public record LogicalMessage(String prefix, byte[] content, boolean transactional) implements ChangeValue {
+
+    public static final String DDL_PREFIX = "pgmesh.ddl";
+    public static final String HEARTBEAT_PREFIX = "pgmesh.heartbeat";
+
+    public LogicalMessage {
+        Objects.requireNonNull(prefix, "prefix");
+        content = content == null ? new byte[0] : content.clone();
+    }
+
+    @Override
+    public byte[] content() {
+        return content.clone();
+    }
+
+    @Override
+    public Operation operation() {
+        return HEARTBEAT_PREFIX.equals(prefix) ? Operation.HEARTBEAT : Operation.MESSAGE;
+    }
+
+    @Override
+    public Struct toStruct() {
+        return new Struct(EnvelopeSchemas.VALUE)
+                .put("op", operation().wireName())
+                .put("message_prefix", prefix)
+                .put("message_content", content.clone())
+                .put("message_transactional", transactional);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LogicalMessage m && prefix.equals(m.prefix)
+                && transactional == m.transactional && Arrays.equals(content, m.content);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(prefix, transactional, Arrays.hashCode(content));
+    }
+
+    @Override
+    public String toString() {
+        return "LogicalMessage[prefix=" + prefix + ", transactional=" + transactional
+                + ", bytes=" + content.length + "]";
+    }
+}
