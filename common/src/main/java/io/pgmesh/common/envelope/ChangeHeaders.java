@@ -65,6 +65,12 @@ public record ChangeHeaders(NodeName node, NodeName originNode, long originCommi
         sets = sets == null ? new TreeSet<>() : new TreeSet<>(sets);
     }
 
+    /** The same headers, marked as the last record of their transaction. */
+    public ChangeHeaders asLastInTransaction() {
+        return new ChangeHeaders(node, originNode, originCommitMicros, originLsn, commitLsn, xid, txSeq, true, op,
+                sets, externalOrigin);
+    }
+
     public void writeTo(Headers headers) {
         headers.addInt(FORMAT, EnvelopeSchemas.FORMAT_VERSION)
                 .addString(NODE, node.value())

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * Records the byte fixtures {@link PgOutputDecoderTest} decodes, from a real server: each scenario
  * runs its SQL, then the slot's pgoutput messages (protocol 1, messages on) are fetched as bytes.
  * Run on demand, once per PostgreSQL major:
- * {@code mvn -pl source-connector -am verify -Dit.test=PgOutputFixtureRecorder -Dpgmesh.record.fixtures=true -Dpg.major=17}
+ * {@code mvn -pl source-connector -am test -Dtest=PgOutputFixtureRecorder -Dsurefire.failIfNoSpecifiedTests=false
+ * -Dpgmesh.record.fixtures=true -Dpg.major=17}
  * (it is a test only so that it can use the test kit's servers; it is skipped otherwise).
  */
 @EnabledIfSystemProperty(named = "pgmesh.record.fixtures", matches = "true")

@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /** The pgoutput messages {@link PgOutputFixtureRecorder} recorded, by scenario, in order. */
-final class PgOutputFixtures {
+public final class PgOutputFixtures {
 
-    static final List<String> RECORDED_MAJORS = List.of("15", "17");
+    public static final List<String> RECORDED_MAJORS = List.of("15", "17");
 
     private final String source;
     private final Map<String, List<byte[]>> scenarios;
@@ -24,7 +24,7 @@ final class PgOutputFixtures {
         this.scenarios = scenarios;
     }
 
-    static PgOutputFixtures load(String major) {
+    public static PgOutputFixtures load(String major) {
         String resource = "/pgoutput/fixtures-pg" + major + ".txt";
         try (InputStream in = PgOutputFixtures.class.getResourceAsStream(resource)) {
             if (in == null) {
@@ -48,7 +48,7 @@ final class PgOutputFixtures {
         }
     }
 
-    List<PgOutputMessage> decode(String scenario) {
+    public List<PgOutputMessage> decode(String scenario) {
         List<byte[]> messages = scenarios.get(scenario);
         if (messages == null) {
             throw new IllegalArgumentException("no scenario " + scenario + " in " + source);
@@ -59,6 +59,10 @@ final class PgOutputFixtures {
 
     Map<String, List<byte[]>> all() {
         return scenarios;
+    }
+
+    public List<String> scenarios() {
+        return List.copyOf(scenarios.keySet());
     }
 
     @Override

@@ -1,0 +1,84 @@
+package io.pgmesh.source;
+
+import io.pgmesh.common.Version;
+import io.pgmesh.source.capture.AcknowledgedPosition;
+import io.pgmesh.source.capture.ChangeEvent;
+import io.pgmesh.source.capture.StreamPosition;
+import io.pgmesh.source.config.PgmeshSourceConfig;
+import io.pgmesh.source.record.SourceOffsets;
+import io.pgmesh.source.record.SourceRecordFactory;
+import io.pgmesh.source.stream.CaptureSession;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.SourceTask;
+import org.apache.kafka.connect.source.TransactionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one task of a source connector: hands the node's change events to Connect, ends a Kafka
+ * transaction at every PostgreSQL commit when Connect runs it exactly-once with connector-defined
+ * boundaries, and lets the slot advance only over what Kafka has acknowledged.
+ */
+public final class PgmeshSourceTask extends SourceTask {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PgmeshSourceTask.class);
+
+    private final AcknowledgedPosition<SourceRecord> acknowledged = new AcknowledgedPosition<>();
+    private CaptureSession session;
+    private SourceRecordFactory records;
+    private TransactionContext transactions;
+
+    @Override
+    public String version() {
+        return Version.get();
+    }
+
+    @Override
+    public void start(Map<String, String> props) {
+        PgmeshSourceConfig config = new PgmeshSourceConfig(props);
+        Map<String, String> partition = SourceOffsets.partition(config.nodeName().value(), config.slotName());
+        Optional<StreamPosition> committed = SourceOffsets.position(context.offsetStorageReader().offset(partition));
+        records = new SourceRecordFactory(partition, config.topic());
+        transactions = context.transactionContext();
+        LOG.info("Starting capture of node {} into {}; last committed position: {}; Kafka transactions per"
+                + " PostgreSQL transaction: {}", config.nodeName(), config.topic(),
+                committed.map(Object::toString).orElse("none"), transactions != null);
+        session = CaptureSession.start(config, committed);
+    }
+
+    @Override
+    public List<SourceRecord> poll() throws InterruptedException {
+        List<ChangeEvent> events = session.poll();
+        if (events.isEmpty()) {
+            return null;
+        }
+        List<SourceRecord> batch = new ArrayList<>(events.size());
+        for (ChangeEvent event : events) {
+            SourceRecord record = records.toRecord(event);
+            acknowledged.submitted(record, event.confirmLsn());
+            if (transactions != null && event.headers().txLast()) {
+                transactions.commitTransaction(record);
+            }
+            batch.add(record);
+        }
+        return batch;
+    }
+
+    @Override
+    public void commitRecord(SourceRecord record, RecordMetadata metadata) {
+        acknowledged.acknowledged(record);
+        session.confirm(acknowledged.confirmable());
+    }
+
+    @Override
+    public void stop() {
+        if (session != null) {
+            session.close();
+        }
+    }
+}

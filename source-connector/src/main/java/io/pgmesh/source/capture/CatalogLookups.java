@@ -1,0 +1,20 @@
+package io.pgmesh.source.capture;
+
+import io.pgmesh.common.TableId;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.SortedSet;
+
+/** What the capture needs from the node's catalog when a table is first described (a Relation message). */
+public interface CatalogLookups {
+
+    /**
+     * Type names as {@code format_type(oid, typmod)} prints them with {@code search_path=pg_catalog}
+     * (schema-qualified outside pg_catalog), one per (oid, typmod) pair, in order; {@code "???"} for
+     * a type that no longer exists.
+     */
+    List<String> typeNames(List<Integer> typeOids, List<Integer> typeModifiers) throws SQLException;
+
+    /** The replication sets (of those streamed) whose publication contains {@code table}. */
+    SortedSet<String> setsOf(TableId table) throws SQLException;
+}

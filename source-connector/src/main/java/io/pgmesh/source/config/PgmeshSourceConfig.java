@@ -1,0 +1,330 @@
+package io.pgmesh.source.config;
+
+import io.pgmesh.common.NodeName;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+
+/** Configuration of the pgmesh source connector: one node, its database, its slot, its topic. */
+public final class PgmeshSourceConfig extends AbstractConfig {
+
+    private static final String GROUP_NODE = "Node";
+    private static final String GROUP_DATABASE = "Database";
+    private static final String GROUP_CAPTURE = "Capture";
+    private static final String GROUP_RESILIENCE = "Resilience";
+
+    static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
+    static final Pattern SET_NAME = Pattern.compile("[a-z0-9_]{1,56}");
+    static final Pattern TOPIC_PREFIX = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
+
+    public static final String NODE_NAME_CONFIG = "node.name";
+    private static final String NODE_NAME_DOC = "This node's cluster-unique name: 1 to 32 characters of [a-z0-9_]."
+            + " It names the node's topic (<topic.prefix>.<node.name>), its default slot (pgmesh_<node.name>) and the"
+            + " replication origin its changes are applied under on every peer (pgmesh_<node.name>).";
+
+    public static final String TOPIC_PREFIX_CONFIG = "topic.prefix";
+    private static final String TOPIC_PREFIX_DOC = "Prefix of the node topic. The connector writes every change"
+            + " committed on this node to <topic.prefix>.<node.name>, which must have exactly one partition.";
+    private static final String TOPIC_PREFIX_DEFAULT = "pgmesh";
+
+    public static final String DATABASE_HOST_CONFIG = "database.host";
+    private static final String DATABASE_HOST_DOC = "Host name or address of the node's PostgreSQL server.";
+
+    public static final String DATABASE_PORT_CONFIG = "database.port";
+    private static final String DATABASE_PORT_DOC = "TCP port of the node's PostgreSQL server.";
+    private static final int DATABASE_PORT_DEFAULT = 5432;
+
+    public static final String DATABASE_NAME_CONFIG = "database.name";
+    private static final String DATABASE_NAME_DOC = "The database this node replicates.";
+
+    public static final String DATABASE_USER_CONFIG = "database.user";
+    private static final String DATABASE_USER_DOC = "Role to connect as. It needs the REPLICATION attribute (or"
+            + " superuser), SELECT on the published tables and, to create the publication FOR ALL TABLES, superuser.";
+
+    public static final String DATABASE_PASSWORD_CONFIG = "database.password";
+    private static final String DATABASE_PASSWORD_DOC = "Password of database.user. Never logged; use a Connect"
+            + " config provider (for example ${file:/secrets/pg.properties:password}) to keep it out of the config.";
+
+    public static final String DATABASE_SSLMODE_CONFIG = "database.sslmode";
+    private static final String DATABASE_SSLMODE_DOC = "TLS mode of the connections to PostgreSQL, as libpq's"
+            + " sslmode: disable, allow, prefer, require, verify-ca or verify-full.";
+    private static final String DATABASE_SSLMODE_DEFAULT = "prefer";
+
+    public static final String DATABASE_SSLROOTCERT_CONFIG = "database.sslrootcert";
+    private static final String DATABASE_SSLROOTCERT_DOC = "File with the certificate authorities trusted to sign"
+            + " the server's certificate (for verify-ca and verify-full). Empty: the driver's default location.";
+
+    public static final String DATABASE_CONNECT_TIMEOUT_MS_CONFIG = "database.connect.timeout.ms";
+    private static final String DATABASE_CONNECT_TIMEOUT_MS_DOC = "How long to wait for a connection to PostgreSQL,"
+            + " and for each check validate() runs against it.";
+    private static final long DATABASE_CONNECT_TIMEOUT_MS_DEFAULT = 10_000L;
+
+    public static final String SLOT_NAME_CONFIG = "slot.name";
+    private static final String SLOT_NAME_DOC = "Logical replication slot to stream from (1 to 63 characters of"
+            + " [a-z0-9_]), created with the pgoutput plugin if missing. Empty: pgmesh_<node.name>. The slot's"
+            + " confirmed position only advances to changes Kafka has acknowledged.";
+
+    public static final String REPLICATION_SETS_CONFIG = "replication.sets";
+    private static final String REPLICATION_SETS_DOC = "Replication sets this source streams. Set <s> is the"
+            + " PostgreSQL publication pgmesh_<s>; each record is tagged with the sets its table belongs to.";
+    private static final String REPLICATION_SETS_DEFAULT = "default";
+
+    public static final String PUBLICATION_AUTOCREATE_MODE_CONFIG = "publication.autocreate.mode";
+    private static final String PUBLICATION_AUTOCREATE_MODE_DOC = "What to do when a set's publication is"
+            + " missing: all_tables creates it FOR ALL TABLES (needs superuser); disabled refuses to start.";
+
+    public static final String MESSAGE_PREFIXES_CONFIG = "message.prefixes";
+    private static final String MESSAGE_PREFIXES_DOC = "Prefixes of logical decoding messages"
+            + " (pg_logical_emit_message) to carry into the topic; others are skipped. Heartbeats are always carried.";
+    private static final String MESSAGE_PREFIXES_DEFAULT = "pgmesh.ddl";
+
+    public static final String HEARTBEAT_INTERVAL_MS_CONFIG = "heartbeat.interval.ms";
+    private static final String HEARTBEAT_INTERVAL_MS_DOC = "How often to write a heartbeat message into the"
+            + " node's WAL, so that the slot advances and peers can measure lag even when the node is idle. 0 turns"
+            + " heartbeats off.";
+    private static final long HEARTBEAT_INTERVAL_MS_DEFAULT = 10_000L;
+
+    public static final String STATUS_INTERVAL_MS_CONFIG = "status.interval.ms";
+    private static final String STATUS_INTERVAL_MS_DOC = "How often to send a standby status update to the"
+            + " server; keep it well under the server's wal_sender_timeout.";
+    private static final long STATUS_INTERVAL_MS_DEFAULT = 10_000L;
+
+    public static final String MAX_BATCH_SIZE_CONFIG = "max.batch.size";
+    private static final String MAX_BATCH_SIZE_DOC = "Most records returned by one poll().";
+    private static final int MAX_BATCH_SIZE_DEFAULT = 2048;
+
+    public static final String MAX_QUEUE_SIZE_CONFIG = "max.queue.size";
+    private static final String MAX_QUEUE_SIZE_DOC = "Most decoded records held between the replication stream"
+            + " and poll(); bounds the task's memory. When full, reading the stream pauses.";
+    private static final int MAX_QUEUE_SIZE_DEFAULT = 8192;
+
+    public static final String POLL_TIMEOUT_MS_CONFIG = "poll.timeout.ms";
+    private static final String POLL_TIMEOUT_MS_DOC = "How long poll() waits for a change before returning empty.";
+    private static final long POLL_TIMEOUT_MS_DEFAULT = 500L;
+
+    public static final String RETRY_BACKOFF_MS_CONFIG = "retry.backoff.ms";
+    private static final String RETRY_BACKOFF_MS_DOC = "First wait before reconnecting after a retriable failure"
+            + " (lost connection, server restart, slot in use); doubled on every further failure.";
+    private static final long RETRY_BACKOFF_MS_DEFAULT = 1_000L;
+
+    public static final String RETRY_BACKOFF_MAX_MS_CONFIG = "retry.backoff.max.ms";
+    private static final String RETRY_BACKOFF_MAX_MS_DOC = "Longest wait between reconnection attempts.";
+    private static final long RETRY_BACKOFF_MAX_MS_DEFAULT = 30_000L;
+
+    public static final String RETRY_TIMEOUT_MS_CONFIG = "retry.timeout.ms";
+    private static final String RETRY_TIMEOUT_MS_DOC = "How long to keep retrying retriable failures before the"
+            + " task fails with the last error. The slot keeps every change meanwhile.";
+    private static final long RETRY_TIMEOUT_MS_DEFAULT = 600_000L;
+
+    /** What to do when a set's publication does not exist. */
+    public enum PublicationAutocreateMode {
+        ALL_TABLES, DISABLED;
+
+        public String configValue() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    public static final ConfigDef CONFIG_DEF = configDef();
+
+    public PgmeshSourceConfig(Map<String, String> props) {
+        this(props, true);
+    }
+
+    /** @param checkAcrossFields false to leave checks between keys to the caller ({@link #crossFieldProblems()}) */
+    public PgmeshSourceConfig(Map<String, String> props, boolean checkAcrossFields) {
+        super(CONFIG_DEF, props);
+        if (checkAcrossFields) {
+            validateAcrossFields();
+        }
+    }
+
+    private static ConfigDef configDef() {
+        ConfigDef def = new ConfigDef();
+        int order = 0;
+        def.define(NODE_NAME_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Validators.NODE_NAME,
+                Importance.HIGH, NODE_NAME_DOC, GROUP_NODE, ++order, Width.SHORT, "Node name");
+        def.define(TOPIC_PREFIX_CONFIG, Type.STRING, TOPIC_PREFIX_DEFAULT, Validators.matching(TOPIC_PREFIX,
+                "1 to 200 characters of [a-zA-Z0-9._-]"), Importance.MEDIUM, TOPIC_PREFIX_DOC, GROUP_NODE, ++order,
+                Width.SHORT, "Topic prefix");
+        order = 0;
+        def.define(DATABASE_HOST_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyStringWithoutControlChars(),
+                Importance.HIGH, DATABASE_HOST_DOC, GROUP_DATABASE, ++order, Width.LONG, "Host");
+        def.define(DATABASE_PORT_CONFIG, Type.INT, DATABASE_PORT_DEFAULT, ConfigDef.Range.between(1, 65535),
+                Importance.HIGH, DATABASE_PORT_DOC, GROUP_DATABASE, ++order, Width.SHORT, "Port");
+        def.define(DATABASE_NAME_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyStringWithoutControlChars(),
+                Importance.HIGH, DATABASE_NAME_DOC, GROUP_DATABASE, ++order, Width.MEDIUM, "Database");
+        def.define(DATABASE_USER_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyStringWithoutControlChars(),
+                Importance.HIGH, DATABASE_USER_DOC, GROUP_DATABASE, ++order, Width.MEDIUM, "User");
+        def.define(DATABASE_PASSWORD_CONFIG, Type.PASSWORD, "", Importance.HIGH, DATABASE_PASSWORD_DOC,
+                GROUP_DATABASE, ++order, Width.MEDIUM, "Password");
+        def.define(DATABASE_SSLMODE_CONFIG, Type.STRING, DATABASE_SSLMODE_DEFAULT,
+                ConfigDef.ValidString.in("disable", "allow", "prefer", "require", "verify-ca", "verify-full"),
+                Importance.MEDIUM, DATABASE_SSLMODE_DOC, GROUP_DATABASE, ++order, Width.SHORT, "TLS mode");
+        def.define(DATABASE_SSLROOTCERT_CONFIG, Type.STRING, "", Importance.MEDIUM, DATABASE_SSLROOTCERT_DOC,
+                GROUP_DATABASE, ++order, Width.LONG, "TLS root certificates");
+        def.define(DATABASE_CONNECT_TIMEOUT_MS_CONFIG, Type.LONG, DATABASE_CONNECT_TIMEOUT_MS_DEFAULT,
+                ConfigDef.Range.between(1_000L, 300_000L), Importance.LOW, DATABASE_CONNECT_TIMEOUT_MS_DOC,
+                GROUP_DATABASE, ++order, Width.SHORT, "Connect timeout (ms)");
+        order = 0;
+        def.define(SLOT_NAME_CONFIG, Type.STRING, "", Validators.emptyOr(SLOT_NAME, "1 to 63 characters of [a-z0-9_]"),
+                Importance.MEDIUM, SLOT_NAME_DOC, GROUP_CAPTURE, ++order, Width.MEDIUM, "Slot name");
+        def.define(REPLICATION_SETS_CONFIG, Type.LIST, REPLICATION_SETS_DEFAULT,
+                Validators.nonEmptyListOf(SET_NAME, "1 to 56 characters of [a-z0-9_]"), Importance.HIGH,
+                REPLICATION_SETS_DOC, GROUP_CAPTURE, ++order, Width.LONG, "Replication sets");
+        def.define(PUBLICATION_AUTOCREATE_MODE_CONFIG, Type.STRING, PublicationAutocreateMode.ALL_TABLES.configValue(),
+                Validators.enumValue(PublicationAutocreateMode.class), Importance.MEDIUM,
+                PUBLICATION_AUTOCREATE_MODE_DOC, GROUP_CAPTURE, ++order, Width.SHORT, "Publication autocreate");
+        def.define(MESSAGE_PREFIXES_CONFIG, Type.LIST, MESSAGE_PREFIXES_DEFAULT, Validators.NO_EMPTY_ELEMENTS,
+                Importance.LOW, MESSAGE_PREFIXES_DOC, GROUP_CAPTURE, ++order, Width.LONG, "Message prefixes");
+        def.define(HEARTBEAT_INTERVAL_MS_CONFIG, Type.LONG, HEARTBEAT_INTERVAL_MS_DEFAULT, ConfigDef.Range.atLeast(0L),
+                Importance.MEDIUM, HEARTBEAT_INTERVAL_MS_DOC, GROUP_CAPTURE, ++order, Width.SHORT, "Heartbeat interval (ms)");
+        def.define(STATUS_INTERVAL_MS_CONFIG, Type.LONG, STATUS_INTERVAL_MS_DEFAULT, ConfigDef.Range.between(100L, 3_600_000L),
+                Importance.LOW, STATUS_INTERVAL_MS_DOC, GROUP_CAPTURE, ++order, Width.SHORT, "Status interval (ms)");
+        def.define(MAX_BATCH_SIZE_CONFIG, Type.INT, MAX_BATCH_SIZE_DEFAULT, ConfigDef.Range.between(1, 100_000),
+                Importance.LOW, MAX_BATCH_SIZE_DOC, GROUP_CAPTURE, ++order, Width.SHORT, "Max batch size");
+        def.define(MAX_QUEUE_SIZE_CONFIG, Type.INT, MAX_QUEUE_SIZE_DEFAULT, ConfigDef.Range.between(1, 1_000_000),
+                Importance.LOW, MAX_QUEUE_SIZE_DOC, GROUP_CAPTURE, ++order, Width.SHORT, "Max queue size");
+        def.define(POLL_TIMEOUT_MS_CONFIG, Type.LONG, POLL_TIMEOUT_MS_DEFAULT, ConfigDef.Range.between(1L, 60_000L),
+                Importance.LOW, POLL_TIMEOUT_MS_DOC, GROUP_CAPTURE, ++order, Width.SHORT, "Poll timeout (ms)");
+        order = 0;
+        def.define(RETRY_BACKOFF_MS_CONFIG, Type.LONG, RETRY_BACKOFF_MS_DEFAULT, ConfigDef.Range.between(10L, 600_000L),
+                Importance.LOW, RETRY_BACKOFF_MS_DOC, GROUP_RESILIENCE, ++order, Width.SHORT, "Retry backoff (ms)");
+        def.define(RETRY_BACKOFF_MAX_MS_CONFIG, Type.LONG, RETRY_BACKOFF_MAX_MS_DEFAULT, ConfigDef.Range.between(10L, 3_600_000L),
+                Importance.LOW, RETRY_BACKOFF_MAX_MS_DOC, GROUP_RESILIENCE, ++order, Width.SHORT, "Max retry backoff (ms)");
+        def.define(RETRY_TIMEOUT_MS_CONFIG, Type.LONG, RETRY_TIMEOUT_MS_DEFAULT, ConfigDef.Range.atLeast(0L),
+                Importance.LOW, RETRY_TIMEOUT_MS_DOC, GROUP_RESILIENCE, ++order, Width.SHORT, "Retry timeout (ms)");
+        return def;
+    }
+
+    /** Checks between keys; ConfigDef validators have already checked each key alone. */
+    private void validateAcrossFields() {
+        Map<String, String> problems = crossFieldProblems();
+        if (!problems.isEmpty()) {
+            Map.Entry<String, String> first = problems.entrySet().iterator().next();
+            throw new ConfigException(first.getKey(), originals().get(first.getKey()), first.getValue());
+        }
+    }
+
+    /** Problems that involve more than one key, by the key to report them on. */
+    public Map<String, String> crossFieldProblems() {
+        Map<String, String> problems = new java.util.LinkedHashMap<>();
+        if (topic().length() > 249) {
+            problems.put(TOPIC_PREFIX_CONFIG, "topic name " + topic() + " is longer than Kafka's 249 characters");
+        }
+        if (retryBackoffMax().compareTo(retryBackoff()) < 0) {
+            problems.put(RETRY_BACKOFF_MAX_MS_CONFIG, RETRY_BACKOFF_MAX_MS_CONFIG + " must be at least "
+                    + RETRY_BACKOFF_MS_CONFIG);
+        }
+        Object partitions = originals().get("topic.creation.default.partitions");
+        if (partitions != null && !"1".equals(partitions.toString().trim())) {
+            problems.put("topic.creation.default.partitions", "a node topic must have exactly one partition"
+                    + " so that it stays in commit order: set topic.creation.default.partitions to 1");
+        }
+        return problems;
+    }
+
+    public NodeName nodeName() {
+        return new NodeName(getString(NODE_NAME_CONFIG));
+    }
+
+    public String topic() {
+        return getString(TOPIC_PREFIX_CONFIG) + "." + getString(NODE_NAME_CONFIG);
+    }
+
+    public String host() {
+        return getString(DATABASE_HOST_CONFIG);
+    }
+
+    public int port() {
+        return getInt(DATABASE_PORT_CONFIG);
+    }
+
+    public String database() {
+        return getString(DATABASE_NAME_CONFIG);
+    }
+
+    public String user() {
+        return getString(DATABASE_USER_CONFIG);
+    }
+
+    public Password password() {
+        return getPassword(DATABASE_PASSWORD_CONFIG);
+    }
+
+    public String sslMode() {
+        return getString(DATABASE_SSLMODE_CONFIG);
+    }
+
+    public String sslRootCert() {
+        return getString(DATABASE_SSLROOTCERT_CONFIG);
+    }
+
+    public Duration connectTimeout() {
+        return Duration.ofMillis(getLong(DATABASE_CONNECT_TIMEOUT_MS_CONFIG));
+    }
+
+    public String slotName() {
+        String slot = getString(SLOT_NAME_CONFIG);
+        return slot.isEmpty() ? "pgmesh_" + getString(NODE_NAME_CONFIG) : slot;
+    }
+
+    public Set<String> replicationSets() {
+        return new TreeSet<>(getList(REPLICATION_SETS_CONFIG));
+    }
+
+    /** The publication of each set: {@code pgmesh_<set>}. */
+    public List<String> publications() {
+        return replicationSets().stream().map(set -> "pgmesh_" + set).toList();
+    }
+
+    public PublicationAutocreateMode publicationAutocreateMode() {
+        return PublicationAutocreateMode.valueOf(getString(PUBLICATION_AUTOCREATE_MODE_CONFIG).toUpperCase(java.util.Locale.ROOT));
+    }
+
+    public Set<String> messagePrefixes() {
+        return Set.copyOf(getList(MESSAGE_PREFIXES_CONFIG));
+    }
+
+    public Duration heartbeatInterval() {
+        return Duration.ofMillis(getLong(HEARTBEAT_INTERVAL_MS_CONFIG));
+    }
+
+    public Duration statusInterval() {
+        return Duration.ofMillis(getLong(STATUS_INTERVAL_MS_CONFIG));
+    }
+
+    public int maxBatchSize() {
+        return getInt(MAX_BATCH_SIZE_CONFIG);
+    }
+
+    public int maxQueueSize() {
+        return getInt(MAX_QUEUE_SIZE_CONFIG);
+    }
+
+    public Duration pollTimeout() {
+        return Duration.ofMillis(getLong(POLL_TIMEOUT_MS_CONFIG));
+    }
+
+    public Duration retryBackoff() {
+        return Duration.ofMillis(getLong(RETRY_BACKOFF_MS_CONFIG));
+    }
+
+    public Duration retryBackoffMax() {
+        return Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS_CONFIG));
+    }
+
+    public Duration retryTimeout() {
+        return Duration.ofMillis(getLong(RETRY_TIMEOUT_MS_CONFIG));
+    }
+}

@@ -1,0 +1,63 @@
+package io.pgmesh.source.config;
+
+import io.pgmesh.common.NodeName;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+
+/** ConfigDef validators with messages that say what a valid value looks like. */
+final class Validators {
+
+    static final ConfigDef.Validator NODE_NAME = matching(NodeName.PATTERN,
+            "1 to 32 characters of lower-case letters, digits and '_'");
+
+    static final ConfigDef.Validator NO_EMPTY_ELEMENTS = (name, value) -> {
+        for (Object element : (List<?>) value) {
+            if (element.toString().isBlank()) {
+                throw new ConfigException(name, value, "list elements must not be empty");
+            }
+        }
+    };
+
+    private Validators() {
+    }
+
+    static ConfigDef.Validator matching(Pattern pattern, String description) {
+        return ConfigDef.LambdaValidator.with((name, value) -> {
+            if (value == null || !pattern.matcher(value.toString()).matches()) {
+                throw new ConfigException(name, value, "must be " + description);
+            }
+        }, () -> description);
+    }
+
+    static ConfigDef.Validator emptyOr(Pattern pattern, String description) {
+        return ConfigDef.LambdaValidator.with((name, value) -> {
+            if (value != null && !value.toString().isEmpty() && !pattern.matcher(value.toString()).matches()) {
+                throw new ConfigException(name, value, "must be empty or " + description);
+            }
+        }, () -> "empty or " + description);
+    }
+
+    static ConfigDef.Validator nonEmptyListOf(Pattern pattern, String description) {
+        return ConfigDef.LambdaValidator.with((name, value) -> {
+            List<?> list = (List<?>) value;
+            if (list == null || list.isEmpty()) {
+                throw new ConfigException(name, value, "must name at least one element");
+            }
+            for (Object element : list) {
+                if (!pattern.matcher(element.toString()).matches()) {
+                    throw new ConfigException(name, value, "'" + element + "' must be " + description);
+                }
+            }
+        }, () -> "non-empty list of " + description);
+    }
+
+    static <E extends Enum<E>> ConfigDef.Validator enumValue(Class<E> type) {
+        String[] names = Arrays.stream(type.getEnumConstants())
+                .map(e -> e.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
+        return ConfigDef.ValidString.in(names);
+    }
+}

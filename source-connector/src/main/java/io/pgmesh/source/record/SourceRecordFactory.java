@@ -1,0 +1,28 @@
+package io.pgmesh.source.record;
+
+import io.pgmesh.common.envelope.EnvelopeSchemas;
+import io.pgmesh.source.capture.ChangeEvent;
+import java.util.Map;
+import org.apache.kafka.connect.header.ConnectHeaders;
+import org.apache.kafka.connect.source.SourceRecord;
+
+/** Builds the Connect record of a change event: fixed schemas, headers, offset, partition 0. */
+public final class SourceRecordFactory {
+
+    private final Map<String, String> sourcePartition;
+    private final String topic;
+
+    public SourceRecordFactory(Map<String, String> sourcePartition, String topic) {
+        this.sourcePartition = Map.copyOf(sourcePartition);
+        this.topic = topic;
+    }
+
+    public SourceRecord toRecord(ChangeEvent event) {
+        ConnectHeaders headers = new ConnectHeaders();
+        event.headers().writeTo(headers);
+        return new SourceRecord(sourcePartition, SourceOffsets.offset(event.position()), topic, 0,
+                EnvelopeSchemas.KEY, event.key().toStruct(),
+                EnvelopeSchemas.VALUE, event.value() == null ? null : event.value().toStruct(),
+                event.headers().originCommitMicros() / 1000, headers);
+    }
+}

@@ -1,0 +1,222 @@
+package io.pgmesh.source.stream;
+
+import io.pgmesh.common.Lsn;
+import io.pgmesh.common.sql.ConnectSqlErrors;
+import io.pgmesh.common.sql.SqlStateClassifier;
+import io.pgmesh.source.capture.ChangeEvent;
+import io.pgmesh.source.capture.StreamPosition;
+import io.pgmesh.source.config.PgmeshSourceConfig;
+import io.pgmesh.source.database.PostgresConnections;
+import io.pgmesh.source.database.ReplicationSetup;
+import io.pgmesh.source.database.ServerPreflight;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams one node's changes on a thread of its own into a bounded queue that {@code poll()}
+ * drains. The thread owns the replication connection (pgjdbc's stream is not thread-safe): it
+ * also confirms positions on the slot when asked and writes heartbeats. Retriable failures
+ * reconnect with backoff, resuming after the last change queued; anything else, or a spent retry
+ * budget, fails the session and the next {@code poll()} throws it.
+ */
+public final class CaptureSession implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CaptureSession.class);
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+
+    private final PgmeshSourceConfig config;
+    private final PostgresConnections connections;
+    private final Optional<StreamPosition> committed;
+    private final BlockingQueue<ChangeEvent> queue;
+    private final AtomicReference<ConnectException> failure = new AtomicReference<>();
+    private final AtomicReference<Lsn> confirmRequested = new AtomicReference<>(Lsn.INVALID);
+    private final RetryBudget retries;
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile StreamPosition lastQueued;
+
+    private CaptureSession(PgmeshSourceConfig config, Optional<StreamPosition> committed) {
+        this.config = config;
+        this.connections = new PostgresConnections(config);
+        this.committed = committed;
+        this.lastQueued = committed.orElse(StreamPosition.START);
+        this.queue = new ArrayBlockingQueue<>(config.maxQueueSize());
+        this.retries = new RetryBudget(config.retryBackoff(), config.retryBackoffMax(), config.retryTimeout());
+        this.thread = new Thread(this::run, "pgmesh-capture-" + config.nodeName());
+        this.thread.setDaemon(true);
+    }
+
+    /** Starts streaming, resuming after {@code committed} (the position Connect last committed), if any. */
+    public static CaptureSession start(PgmeshSourceConfig config, Optional<StreamPosition> committed) {
+        CaptureSession session = new CaptureSession(config, committed);
+        session.thread.start();
+        return session;
+    }
+
+    /** Up to {@code max.batch.size} events, waiting up to {@code poll.timeout.ms} for the first. */
+    public List<ChangeEvent> poll() throws InterruptedException {
+        throwIfFailed();
+        List<ChangeEvent> batch = new ArrayList<>();
+        ChangeEvent first = queue.poll(config.pollTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        if (first == null) {
+            throwIfFailed();
+            return batch;
+        }
+        batch.add(first);
+        queue.drainTo(batch, config.maxBatchSize() - 1);
+        return batch;
+    }
+
+    /** Asks the stream thread to confirm the slot up to {@code lsn}; never moves backwards. */
+    public void confirm(Lsn lsn) {
+        confirmRequested.accumulateAndGet(lsn, Lsn::max);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            thread.join(CLOSE_WAIT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warn("Capture thread of node {} did not stop within {}", config.nodeName(), CLOSE_WAIT);
+        }
+    }
+
+    private void throwIfFailed() {
+        ConnectException e = failure.get();
+        if (e != null) {
+            throw e;
+        }
+    }
+
+    private void run() {
+        while (!closed) {
+            try {
+                streamUntilClosed();
+                return;
+            } catch (SQLException e) {
+                if (closed || !retryAfter(e)) {
+                    return;
+                }
+            } catch (ConnectException e) {
+                fail(e);
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                fail(new ConnectException("Unexpected failure capturing node " + config.nodeName() + ": " + e, e));
+                return;
+            }
+        }
+    }
+
+    /** Waits before the next attempt; false when the failure is permanent or the budget is spent. */
+    private boolean retryAfter(SQLException e) {
+        String doing = "streaming node " + config.nodeName() + " from slot " + config.slotName() + " on "
+                + connections.describe();
+        if (!SqlStateClassifier.classify(e).retriable()) {
+            fail(ConnectSqlErrors.toConnectException(doing, e));
+            return false;
+        }
+        Duration delay = retries.failed(System.nanoTime());
+        if (delay == null) {
+            fail(new ConnectException("Gave up after retrying for " + retries.timeout() + ": "
+                    + ConnectSqlErrors.toConnectException(doing, e).getMessage(), e));
+            return false;
+        }
+        LOG.warn("Lost the stream of node {} ({}); reconnecting in {} ms", config.nodeName(), e.getMessage(),
+                delay.toMillis());
+        return sleepUnlessClosed(delay);
+    }
+
+    private void streamUntilClosed() throws SQLException, InterruptedException {
+        ServerPreflight preflight = new ServerPreflight(config, connections);
+        try (var control = connections.openControl(); var replication = connections.openReplication()) {
+            Lsn slotPosition = new ReplicationSetup(config, preflight).prepare(control, replication, committed);
+            try (ReplicationStreamReader reader = ReplicationStreamReader.open(config, control, replication,
+                    lastQueued)) {
+                LOG.info("Streaming node {} from slot {} (confirmed at {}), resuming after {}", config.nodeName(),
+                        config.slotName(), slotPosition, lastQueued);
+                retries.succeeded();
+                pump(reader, new HeartbeatWriter(control, config.heartbeatInterval(), System.nanoTime()));
+            }
+        }
+    }
+
+    private void pump(ReplicationStreamReader reader, HeartbeatWriter heartbeat)
+            throws SQLException, InterruptedException {
+        IdleWait idle = new IdleWait();
+        while (!closed) {
+            reader.confirm(confirmRequested.get());
+            heartbeat.maybeWrite(System.nanoTime());
+            List<ChangeEvent> events = reader.next();
+            if (events == null) {
+                idle.pause();
+                continue;
+            }
+            idle.reset();
+            for (ChangeEvent event : events) {
+                enqueue(event, reader);
+            }
+        }
+    }
+
+    /** Queues an event, keeping the server connection alive while the queue is full. */
+    private void enqueue(ChangeEvent event, ReplicationStreamReader reader) throws SQLException, InterruptedException {
+        while (!queue.offer(event, 1, TimeUnit.SECONDS)) {
+            if (closed) {
+                return;
+            }
+            reader.confirm(confirmRequested.get());
+            reader.keepAlive();
+        }
+        lastQueued = event.position();
+    }
+
+    private void fail(ConnectException e) {
+        LOG.error("Capture of node {} failed: {}", config.nodeName(), e.getMessage());
+        failure.compareAndSet(null, e);
+    }
+
+    private boolean sleepUnlessClosed(Duration delay) {
+        long deadline = System.nanoTime() + delay.toNanos();
+        try {
+            while (!closed && System.nanoTime() < deadline) {
+                Thread.sleep(Math.min(100, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return !closed;
+    }
+
+    /** Sleeps a little longer each time the stream has nothing, up to a few milliseconds. */
+    private static final class IdleWait {
+        private static final long MAX_MILLIS = 10;
+        private long millis;
+
+        void pause() throws InterruptedException {
+            millis = Math.min(MAX_MILLIS, millis + 1);
+            Thread.sleep(millis);
+        }
+
+        void reset() {
+            millis = 0;
+        }
+    }
+}
