@@ -17,12 +17,14 @@ public final class SourceRecordFactory {
         this.topic = topic;
     }
 
+    /** The record; a row delete becomes a tombstone: no value and no value schema, as converters expect. */
     public SourceRecord toRecord(ChangeEvent event) {
         ConnectHeaders headers = new ConnectHeaders();
         event.headers().writeTo(headers);
+        boolean tombstone = event.value() == null;
         return new SourceRecord(sourcePartition, SourceOffsets.offset(event.position()), topic, 0,
                 EnvelopeSchemas.KEY, event.key().toStruct(),
-                EnvelopeSchemas.VALUE, event.value() == null ? null : event.value().toStruct(),
+                tombstone ? null : EnvelopeSchemas.VALUE, tombstone ? null : event.value().toStruct(),
                 event.headers().originCommitMicros() / 1000, headers);
     }
 }

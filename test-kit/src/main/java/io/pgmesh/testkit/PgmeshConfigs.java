@@ -1,0 +1,40 @@
+package io.pgmesh.testkit;
+
+import io.pgmesh.testkit.postgres.PostgresNode;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Connector configurations as a user would POST them, pointing at test-kit servers. */
+public final class PgmeshConfigs {
+
+    public static final String SOURCE_CLASS = "io.pgmesh.source.PgmeshSourceConnector";
+
+    private PgmeshConfigs() {
+    }
+
+    /** A source for {@code nodeName} on {@code database} of {@code server}, as superuser. */
+    public static Map<String, String> source(PostgresNode server, String database, String nodeName) {
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", SOURCE_CLASS);
+        config.put("tasks.max", "1");
+        config.put("node.name", nodeName);
+        config.put("database.host", server.host());
+        config.put("database.port", Integer.toString(server.port()));
+        config.put("database.name", database);
+        config.put("database.user", PostgresNode.SUPERUSER);
+        config.put("database.password", server.superuserPassword());
+        config.put("database.sslmode", "disable");
+        config.put("heartbeat.interval.ms", "2000");
+        config.put("topic.creation.default.partitions", "1");
+        config.put("topic.creation.default.replication.factor", "1");
+        return config;
+    }
+
+    /** {@code source} made exactly-once, one Kafka transaction per PostgreSQL transaction. */
+    public static Map<String, String> exactlyOnce(Map<String, String> source) {
+        Map<String, String> config = new HashMap<>(source);
+        config.put("exactly.once.support", "required");
+        config.put("transaction.boundary", "connector");
+        return config;
+    }
+}

@@ -1,0 +1,246 @@
+package io.pgmesh.testkit.connect;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
+import org.apache.kafka.connect.util.clusters.EmbeddedKafkaCluster;
+import org.awaitility.Awaitility;
+
+/**
+ * A real single-broker KRaft Kafka and a real distributed Connect worker in this JVM (Kafka's own
+ * {@code EmbeddedConnectCluster}), driven through the Connect REST API as users drive it. Workers
+ * run exactly-once source support and JSON converters with schemas. One per test class: it takes
+ * about 15 s to start on two cores.
+ */
+public final class ConnectCluster implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final EmbeddedConnectCluster connect;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    private ConnectCluster(EmbeddedConnectCluster connect) {
+        this.connect = connect;
+    }
+
+    public static ConnectCluster start(String name) {
+        return start(name, Map.of());
+    }
+
+    /** Starts a broker and one worker; {@code workerProps} add to or override the defaults. */
+    public static ConnectCluster start(String name, Map<String, String> workerProps) {
+        Map<String, String> worker = new HashMap<>();
+        worker.put("exactly.once.source.support", "enabled");
+        worker.put("offset.flush.interval.ms", "1000");
+        worker.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
+        worker.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
+        worker.put("connector.client.config.override.policy", "All");
+        worker.putAll(workerProps);
+        Properties broker = new Properties();
+        broker.put("transaction.state.log.replication.factor", "1");
+        broker.put("transaction.state.log.min.isr", "1");
+        broker.put("log.cleaner.backoff.ms", "1000");
+        EmbeddedConnectCluster connect = (EmbeddedConnectCluster) new EmbeddedConnectCluster.Builder()
+                .name(name).numWorkers(1).numBrokers(1).workerProps(worker).brokerProps(broker).build();
+        connect.start();
+        return new ConnectCluster(connect);
+    }
+
+    /** The REST base URL, ending in '/'. */
+    public String restUrl() {
+        String connectors = connect.endpointForResource("connectors");
+        return connectors.substring(0, connectors.length() - "connectors".length());
+    }
+
+    public String bootstrapServers() {
+        return connect.kafka().bootstrapServers();
+    }
+
+    public EmbeddedKafkaCluster kafka() {
+        return connect.kafka();
+    }
+
+    public EmbeddedConnectCluster embedded() {
+        return connect;
+    }
+
+    /** A REST call's outcome. */
+    public record Response(int status, JsonNode body, String text) {
+        public boolean ok() {
+            return status >= 200 && status < 300;
+        }
+    }
+
+    public Response get(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).GET());
+    }
+
+    public Response put(String path, Object body) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(toJson(body))));
+    }
+
+    public Response post(String path, Object body) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(toJson(body))));
+    }
+
+    public Response delete(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).DELETE());
+    }
+
+    /** PUT /connectors/{name}/config; the response says whether Connect accepted it. */
+    public Response putConnector(String name, Map<String, String> config) {
+        return put("connectors/" + encode(name) + "/config", config);
+    }
+
+    /** Creates or updates a connector and fails the test if Connect refuses. */
+    public void createConnector(String name, Map<String, String> config) {
+        Response r = putConnector(name, config);
+        if (!r.ok()) {
+            throw new AssertionError("Connect refused connector " + name + ": HTTP " + r.status() + " " + r.text());
+        }
+    }
+
+    /** PUT /connector-plugins/{class}/config/validate. */
+    public Response validate(String connectorClass, Map<String, String> config) {
+        String simpleName = connectorClass.substring(connectorClass.lastIndexOf('.') + 1);
+        return put("connector-plugins/" + encode(simpleName) + "/config/validate", config);
+    }
+
+    public JsonNode status(String name) {
+        Response r = get("connectors/" + encode(name) + "/status");
+        return r.ok() ? r.body() : null;
+    }
+
+    /** Waits until the connector and all its tasks (at least {@code tasks}) are RUNNING. */
+    public void awaitRunning(String name, int tasks, Duration timeout) {
+        Awaitility.await("connector " + name + " running").atMost(timeout).pollInterval(Duration.ofMillis(250))
+                .until(() -> {
+                    JsonNode s = status(name);
+                    if (s == null || !"RUNNING".equals(s.path("connector").path("state").asText())) {
+                        return false;
+                    }
+                    int running = 0;
+                    for (JsonNode task : s.path("tasks")) {
+                        if ("FAILED".equals(task.path("state").asText())) {
+                            throw new AssertionError("task of " + name + " FAILED: " + task.path("trace").asText());
+                        }
+                        running += "RUNNING".equals(task.path("state").asText()) ? 1 : 0;
+                    }
+                    return running >= tasks;
+                });
+    }
+
+    /** Fails the test at once when the connector or one of its tasks has FAILED, showing why. */
+    public void assertNotFailed(String name) {
+        JsonNode s = status(name);
+        if (s == null) {
+            return;
+        }
+        if ("FAILED".equals(s.path("connector").path("state").asText())) {
+            throw new AssertionError("connector " + name + " FAILED: " + s.path("connector").path("trace").asText());
+        }
+        for (JsonNode task : s.path("tasks")) {
+            if ("FAILED".equals(task.path("state").asText())) {
+                throw new AssertionError("task of " + name + " FAILED: " + task.path("trace").asText());
+            }
+        }
+    }
+
+    /** Waits until a task of the connector is FAILED and returns its trace. */
+    public String awaitTaskFailed(String name, Duration timeout) {
+        String[] trace = new String[1];
+        Awaitility.await("a task of " + name + " failed").atMost(timeout).pollInterval(Duration.ofMillis(250))
+                .until(() -> {
+                    JsonNode s = status(name);
+                    if (s == null) {
+                        return false;
+                    }
+                    for (JsonNode task : s.path("tasks")) {
+                        if ("FAILED".equals(task.path("state").asText())) {
+                            trace[0] = task.path("trace").asText();
+                            return true;
+                        }
+                    }
+                    return false;
+                });
+        return trace[0];
+    }
+
+    /** POST /connectors/{name}/restart?includeTasks=true: stops and starts the connector and its tasks. */
+    public void restartConnectorAndTasks(String name) {
+        expectOk(post("connectors/" + encode(name) + "/restart?includeTasks=true&onlyFailed=false", null));
+    }
+
+    public void restartTask(String name, int task) {
+        expectOk(post("connectors/" + encode(name) + "/tasks/" + task + "/restart", null));
+    }
+
+    public void deleteConnector(String name) {
+        expectOk(delete("connectors/" + encode(name)));
+    }
+
+    @Override
+    public void close() {
+        connect.stop();
+    }
+
+    private static void expectOk(Response r) {
+        if (!r.ok()) {
+            throw new AssertionError("HTTP " + r.status() + ": " + r.text());
+        }
+    }
+
+    private URI uri(String path) {
+        return URI.create(restUrl() + path);
+    }
+
+    private Response send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(120)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String text = response.body();
+            JsonNode body = text == null || text.isBlank() ? null : parse(text);
+            return new Response(response.statusCode(), body, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode parse(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    private static String toJson(Object body) {
+        try {
+            return JSON.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static String encode(String segment) {
+        return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}
