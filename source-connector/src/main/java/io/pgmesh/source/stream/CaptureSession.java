@@ -9,6 +9,7 @@ import io.pgmesh.source.config.PgmeshSourceConfig;
 import io.pgmesh.source.database.PostgresConnections;
 import io.pgmesh.source.database.ReplicationSetup;
 import io.pgmesh.source.database.ServerPreflight;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class CaptureSession implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CaptureSession.class);
-    private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(4);
 
     private final PgmeshSourceConfig config;
     private final PostgresConnections connections;
@@ -44,6 +45,7 @@ public final class CaptureSession implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private volatile StreamPosition lastQueued;
+    private volatile Connection replication;
 
     private CaptureSession(PgmeshSourceConfig config, Optional<StreamPosition> committed) {
         this.config = config;
@@ -82,16 +84,35 @@ public final class CaptureSession implements AutoCloseable {
         confirmRequested.accumulateAndGet(lsn, Lsn::max);
     }
 
+    /**
+     * Stops streaming within a few seconds: the thread notices the flag between messages; a thread
+     * stuck in I/O has its replication connection aborted under it.
+     */
     @Override
     public void close() {
         closed = true;
         try {
             thread.join(CLOSE_WAIT.toMillis());
+            if (thread.isAlive()) {
+                LOG.warn("Capture thread of node {} did not stop within {}; aborting its connection",
+                        config.nodeName(), CLOSE_WAIT);
+                abort(replication);
+                thread.join(CLOSE_WAIT.toMillis());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (thread.isAlive()) {
-            LOG.warn("Capture thread of node {} did not stop within {}", config.nodeName(), CLOSE_WAIT);
+    }
+
+    /** Drops a connection at once, without the orderly end of a COPY that drains the stream first. */
+    private static void abort(Connection connection) {
+        if (connection == null) {
+            return;
+        }
+        try {
+            connection.abort(Runnable::run);
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("Aborting the replication connection: {}", e.getMessage());
         }
     }
 
@@ -145,15 +166,20 @@ public final class CaptureSession implements AutoCloseable {
 
     private void streamUntilClosed() throws SQLException, InterruptedException {
         ServerPreflight preflight = new ServerPreflight(config, connections);
-        try (var control = connections.openControl(); var replication = connections.openReplication()) {
-            Lsn slotPosition = new ReplicationSetup(config, preflight).prepare(control, replication, committed);
-            try (ReplicationStreamReader reader = ReplicationStreamReader.open(config, control, replication,
-                    lastQueued)) {
-                LOG.info("Streaming node {} from slot {} (confirmed at {}), resuming after {}", config.nodeName(),
-                        config.slotName(), slotPosition, lastQueued);
-                retries.succeeded();
+        try (Connection control = connections.openControl(); Connection stream = connections.openReplication()) {
+            replication = stream;
+            Lsn slotPosition = new ReplicationSetup(config, preflight).prepare(control, stream, committed);
+            ReplicationStreamReader reader = ReplicationStreamReader.open(config, control, stream, lastQueued);
+            LOG.info("Streaming node {} from slot {} (confirmed at {}), resuming after {}", config.nodeName(),
+                    config.slotName(), slotPosition, lastQueued);
+            retries.succeeded();
+            try {
                 pump(reader, new HeartbeatWriter(control, config.heartbeatInterval(), System.nanoTime()));
+            } finally {
+                abort(stream);
             }
+        } finally {
+            replication = null;
         }
     }
 

@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The pgoutput stream of one slot, decoded and assembled into change events. Confirms positions
  * to the server only when told to ({@code withAutomaticFlush(false)}): the driver never advances
- * the slot by itself.
+ * the slot by itself. It has no close of its own: ending a COPY politely drains everything the
+ * server still has to send, so the owner aborts the connection instead.
  */
-final class ReplicationStreamReader implements AutoCloseable {
+final class ReplicationStreamReader {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationStreamReader.class);
     private static final long CONFIRM_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
@@ -90,14 +91,5 @@ final class ReplicationStreamReader implements AutoCloseable {
     /** Sends a status update so the server does not time the connection out while we wait. */
     void keepAlive() throws SQLException {
         stream.forceUpdateStatus();
-    }
-
-    @Override
-    public void close() {
-        try {
-            stream.close();
-        } catch (SQLException e) {
-            LOG.debug("Closing the replication stream: {}", e.getMessage());
-        }
     }
 }
