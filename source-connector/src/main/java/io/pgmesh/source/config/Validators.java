@@ -14,20 +14,21 @@ final class Validators {
     static final ConfigDef.Validator NODE_NAME = matching(NodeName.PATTERN,
             "1 to 32 characters of lower-case letters, digits and '_'");
 
-    static final ConfigDef.Validator NO_EMPTY_ELEMENTS = (name, value) -> {
+    static final ConfigDef.Validator NO_EMPTY_ELEMENTS = ConfigDef.LambdaValidator.with((name, value) -> {
         for (Object element : (List<?>) value) {
             if (element.toString().isBlank()) {
                 throw new ConfigException(name, value, "list elements must not be empty");
             }
         }
-    };
+    }, () -> "list of non-empty strings");
 
     private Validators() {
     }
 
+    /** A value matching {@code pattern}; a missing value is left to ConfigDef's own "missing required" error. */
     static ConfigDef.Validator matching(Pattern pattern, String description) {
         return ConfigDef.LambdaValidator.with((name, value) -> {
-            if (value == null || !pattern.matcher(value.toString()).matches()) {
+            if (value != null && !pattern.matcher(value.toString()).matches()) {
                 throw new ConfigException(name, value, "must be " + description);
             }
         }, () -> description);
