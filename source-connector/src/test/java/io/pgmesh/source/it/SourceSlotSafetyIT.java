@@ -1,0 +1,92 @@
+package io.pgmesh.source.it;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgmesh.common.Lsn;
+import io.pgmesh.testkit.PgmeshConfigs;
+import io.pgmesh.testkit.connect.ConnectCluster;
+import io.pgmesh.testkit.connect.NodeTopic;
+import io.pgmesh.testkit.connect.NodeTopic.Decoded;
+import io.pgmesh.testkit.postgres.PostgresNode;
+import io.pgmesh.testkit.workload.InsertWriter;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The slot's confirmed position never passes what Kafka holds. The broker is stopped for a few
+ * seconds under a writer: the source keeps reading the node and its records wait in the producer,
+ * so a source that confirmed on poll would move its slot past changes Kafka does not have (and
+ * lose them if the worker died then). The topic's log-append times tell afterwards which changes
+ * Kafka only received after the outage. Runs on a worker without exactly-once support (whose
+ * producer just buffers) and with a long group session, so the outage does not cause a rebalance.
+ */
+@Timeout(300)
+class SourceSlotSafetyIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static PostgresNode server;
+    private static ConnectCluster connect;
+
+    @BeforeAll
+    static void startServers() {
+        server = PostgresNode.start("slotsafety");
+        connect = ConnectCluster.start("slotsafety", Map.of("exactly.once.source.support", "disabled",
+                "session.timeout.ms", "60000", "heartbeat.interval.ms", "3000"));
+    }
+
+    @AfterAll
+    static void stopServers() {
+        if (connect != null) {
+            connect.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void theSlotIsNeverConfirmedPastWhatKafkaHolds() throws Exception {
+        String db = "hold";
+        server.createDatabase(db);
+        server.execute(db, "CREATE TABLE w (id bigint PRIMARY KEY, payload text)");
+        connect.kafka().createTopic("pgmesh.hold", 1, 1, Map.of("message.timestamp.type", "LogAppendTime"));
+        Map<String, String> config = new HashMap<>(PgmeshConfigs.source(server, db, "hold"));
+        config.put("heartbeat.interval.ms", "300");
+        connect.createConnector("src-hold", config);
+        connect.awaitRunning("src-hold", 1, WAIT);
+
+        InsertWriter writer = InsertWriter.start(server, db, "w", 1);
+        Topics.awaitInserted(connect, "src-hold", "pgmesh.hold", 200, WAIT);
+        Lsn beforeOutage = Topics.confirmedFlush(server, "pgmesh_hold");
+        Awaitility.await("slot advancing").atMost(WAIT)
+                .until(() -> Topics.confirmedFlush(server, "pgmesh_hold").isAfter(beforeOutage));
+
+        connect.kafka().stopOnlyBrokers();
+        Lsn confirmedDuringOutage = Lsn.INVALID;
+        long outageEnds = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < outageEnds) {
+            confirmedDuringOutage = Lsn.max(confirmedDuringOutage, Topics.confirmedFlush(server, "pgmesh_hold"));
+            Thread.sleep(200);
+        }
+        long restartedAtMillis = System.currentTimeMillis();
+        connect.kafka().restartOnlyBrokers();
+        Set<Long> committed = writer.stop();
+        Topics.awaitAllInserted(connect, committed, "src-hold", "pgmesh.hold", WAIT);
+
+        List<Decoded> records = NodeTopic.readAll(connect.bootstrapServers(), "pgmesh.hold");
+        Decoded firstAfterOutage = records.stream().filter(r -> r.timestamp() >= restartedAtMillis).findFirst()
+                .orElseThrow(() -> new AssertionError("nothing written during the outage reached Kafka after it"));
+        assertTrue(confirmedDuringOutage.isBefore(firstAfterOutage.headers().commitLsn()),
+                "while the broker was down the slot was confirmed to " + confirmedDuringOutage
+                        + ", past the change at " + firstAfterOutage.headers().commitLsn() + " Kafka did not have yet");
+        assertTrue(confirmedDuringOutage.isAfter(beforeOutage), "the slot advanced before the outage");
+    }
+}
