@@ -1,8 +1,8 @@
 package io.pgmesh.source;
 
 import io.pgmesh.common.Version;
+import io.pgmesh.common.config.ConfigProblem;
 import io.pgmesh.source.config.PgmeshSourceConfig;
-import io.pgmesh.source.database.PostgresConnections;
 import io.pgmesh.source.database.ServerPreflight;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +69,7 @@ public final class PgmeshSourceConnector extends SourceConnector {
             crossField.forEach((key, message) -> valueOf(result, key).addErrorMessage(message));
             return result;
         }
-        for (ServerPreflight.Problem problem : new ServerPreflight(config, new PostgresConnections(config)).run()) {
+        for (ConfigProblem problem : new ServerPreflight(config).run()) {
             valueOf(result, problem.key()).addErrorMessage(problem.message());
         }
         return result;

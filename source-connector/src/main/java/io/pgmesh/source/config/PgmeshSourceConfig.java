@@ -1,6 +1,8 @@
 package io.pgmesh.source.config;
 
 import io.pgmesh.common.NodeName;
+import io.pgmesh.common.config.DatabaseConfig;
+import io.pgmesh.common.config.DatabaseConfig.DatabaseSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +15,6 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.config.types.Password;
 
 /** Configuration of the pgmesh source connector: one node, its database, its slot, its topic. */
 public final class PgmeshSourceConfig extends AbstractConfig {
@@ -37,37 +38,8 @@ public final class PgmeshSourceConfig extends AbstractConfig {
             + " committed on this node to <topic.prefix>.<node.name>, which must have exactly one partition.";
     private static final String TOPIC_PREFIX_DEFAULT = "pgmesh";
 
-    public static final String DATABASE_HOST_CONFIG = "database.host";
-    private static final String DATABASE_HOST_DOC = "Host name or address of the node's PostgreSQL server.";
-
-    public static final String DATABASE_PORT_CONFIG = "database.port";
-    private static final String DATABASE_PORT_DOC = "TCP port of the node's PostgreSQL server.";
-    private static final int DATABASE_PORT_DEFAULT = 5432;
-
-    public static final String DATABASE_NAME_CONFIG = "database.name";
-    private static final String DATABASE_NAME_DOC = "The database this node replicates.";
-
-    public static final String DATABASE_USER_CONFIG = "database.user";
     private static final String DATABASE_USER_DOC = "Role to connect as. It needs the REPLICATION attribute (or"
             + " superuser), SELECT on the published tables and, to create the publication FOR ALL TABLES, superuser.";
-
-    public static final String DATABASE_PASSWORD_CONFIG = "database.password";
-    private static final String DATABASE_PASSWORD_DOC = "Password of database.user. Never logged; use a Connect"
-            + " config provider (for example ${file:/secrets/pg.properties:password}) to keep it out of the config.";
-
-    public static final String DATABASE_SSLMODE_CONFIG = "database.sslmode";
-    private static final String DATABASE_SSLMODE_DOC = "TLS mode of the connections to PostgreSQL, as libpq's"
-            + " sslmode: disable, allow, prefer, require, verify-ca or verify-full.";
-    private static final String DATABASE_SSLMODE_DEFAULT = "prefer";
-
-    public static final String DATABASE_SSLROOTCERT_CONFIG = "database.sslrootcert";
-    private static final String DATABASE_SSLROOTCERT_DOC = "File with the certificate authorities trusted to sign"
-            + " the server's certificate (for verify-ca and verify-full). Empty: the driver's default location.";
-
-    public static final String DATABASE_CONNECT_TIMEOUT_MS_CONFIG = "database.connect.timeout.ms";
-    private static final String DATABASE_CONNECT_TIMEOUT_MS_DOC = "How long to wait for a connection to PostgreSQL,"
-            + " and for each check validate() runs against it.";
-    private static final long DATABASE_CONNECT_TIMEOUT_MS_DEFAULT = 10_000L;
 
     public static final String SLOT_NAME_CONFIG = "slot.name";
     private static final String SLOT_NAME_DOC = "Logical replication slot to stream from (1 to 63 characters of"
@@ -157,25 +129,7 @@ public final class PgmeshSourceConfig extends AbstractConfig {
         def.define(TOPIC_PREFIX_CONFIG, Type.STRING, TOPIC_PREFIX_DEFAULT, Validators.matching(TOPIC_PREFIX,
                 "1 to 200 characters of [a-zA-Z0-9._-]"), Importance.MEDIUM, TOPIC_PREFIX_DOC, GROUP_NODE, ++order,
                 Width.SHORT, "Topic prefix");
-        order = 0;
-        def.define(DATABASE_HOST_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyStringWithoutControlChars(),
-                Importance.HIGH, DATABASE_HOST_DOC, GROUP_DATABASE, ++order, Width.LONG, "Host");
-        def.define(DATABASE_PORT_CONFIG, Type.INT, DATABASE_PORT_DEFAULT, ConfigDef.Range.between(1, 65535),
-                Importance.HIGH, DATABASE_PORT_DOC, GROUP_DATABASE, ++order, Width.SHORT, "Port");
-        def.define(DATABASE_NAME_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyStringWithoutControlChars(),
-                Importance.HIGH, DATABASE_NAME_DOC, GROUP_DATABASE, ++order, Width.MEDIUM, "Database");
-        def.define(DATABASE_USER_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyStringWithoutControlChars(),
-                Importance.HIGH, DATABASE_USER_DOC, GROUP_DATABASE, ++order, Width.MEDIUM, "User");
-        def.define(DATABASE_PASSWORD_CONFIG, Type.PASSWORD, "", Importance.HIGH, DATABASE_PASSWORD_DOC,
-                GROUP_DATABASE, ++order, Width.MEDIUM, "Password");
-        def.define(DATABASE_SSLMODE_CONFIG, Type.STRING, DATABASE_SSLMODE_DEFAULT,
-                ConfigDef.ValidString.in("disable", "allow", "prefer", "require", "verify-ca", "verify-full"),
-                Importance.MEDIUM, DATABASE_SSLMODE_DOC, GROUP_DATABASE, ++order, Width.SHORT, "TLS mode");
-        def.define(DATABASE_SSLROOTCERT_CONFIG, Type.STRING, "", Importance.MEDIUM, DATABASE_SSLROOTCERT_DOC,
-                GROUP_DATABASE, ++order, Width.LONG, "TLS root certificates");
-        def.define(DATABASE_CONNECT_TIMEOUT_MS_CONFIG, Type.LONG, DATABASE_CONNECT_TIMEOUT_MS_DEFAULT,
-                ConfigDef.Range.between(1_000L, 300_000L), Importance.LOW, DATABASE_CONNECT_TIMEOUT_MS_DOC,
-                GROUP_DATABASE, ++order, Width.SHORT, "Connect timeout (ms)");
+        DatabaseConfig.define(def, GROUP_DATABASE, DATABASE_USER_DOC);
         order = 0;
         def.define(SLOT_NAME_CONFIG, Type.STRING, "", Validators.emptyOr(SLOT_NAME, "1 to 63 characters of [a-z0-9_]"),
                 Importance.MEDIUM, SLOT_NAME_DOC, GROUP_CAPTURE, ++order, Width.MEDIUM, "Slot name");
@@ -242,36 +196,8 @@ public final class PgmeshSourceConfig extends AbstractConfig {
         return getString(TOPIC_PREFIX_CONFIG) + "." + getString(NODE_NAME_CONFIG);
     }
 
-    public String host() {
-        return getString(DATABASE_HOST_CONFIG);
-    }
-
-    public int port() {
-        return getInt(DATABASE_PORT_CONFIG);
-    }
-
-    public String database() {
-        return getString(DATABASE_NAME_CONFIG);
-    }
-
-    public String user() {
-        return getString(DATABASE_USER_CONFIG);
-    }
-
-    public Password password() {
-        return getPassword(DATABASE_PASSWORD_CONFIG);
-    }
-
-    public String sslMode() {
-        return getString(DATABASE_SSLMODE_CONFIG);
-    }
-
-    public String sslRootCert() {
-        return getString(DATABASE_SSLROOTCERT_CONFIG);
-    }
-
-    public Duration connectTimeout() {
-        return Duration.ofMillis(getLong(DATABASE_CONNECT_TIMEOUT_MS_CONFIG));
+    public DatabaseSettings database() {
+        return DatabaseConfig.settings(this);
     }
 
     public String slotName() {

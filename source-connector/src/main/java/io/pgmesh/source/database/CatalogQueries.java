@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link CatalogLookups} against the node, one query per Relation message. The connection must
- * use {@code search_path=pg_catalog} (see {@link PostgresConnections#openControl()}) so that
+ * use {@code search_path=pg_catalog} (see {@link SourceConnections#control}) so that
  * {@code format_type} qualifies every type outside pg_catalog.
  */
 public final class CatalogQueries implements CatalogLookups {

@@ -1,6 +1,7 @@
 package io.pgmesh.source.database;
 
 import io.pgmesh.common.Lsn;
+import io.pgmesh.common.config.ConfigProblem;
 import io.pgmesh.source.capture.StreamPosition;
 import io.pgmesh.source.config.PgmeshSourceConfig;
 import io.pgmesh.source.config.PgmeshSourceConfig.PublicationAutocreateMode;
@@ -38,7 +39,7 @@ public final class ReplicationSetup {
      * @return the slot's confirmed position before streaming starts
      */
     public Lsn prepare(Connection control, Connection replication, Optional<StreamPosition> committedOffset) throws SQLException {
-        List<ServerPreflight.Problem> problems = preflight.check(control);
+        List<ConfigProblem> problems = preflight.check(control);
         if (!problems.isEmpty()) {
             throw new ConnectException("The node is not ready for pgmesh: " + problems.stream()
                     .map(p -> p.message() + " [" + p.key() + "]").collect(Collectors.joining(" ")));

@@ -1,5 +1,9 @@
 package io.pgmesh.source.database;
 
+import io.pgmesh.common.config.ConfigProblem;
+import io.pgmesh.common.config.DatabaseConfig;
+import io.pgmesh.common.sql.PostgresConnector;
+import io.pgmesh.common.sql.SqlIdentifiers;
 import io.pgmesh.source.config.PgmeshSourceConfig;
 import io.pgmesh.source.config.PgmeshSourceConfig.PublicationAutocreateMode;
 import java.sql.Connection;
@@ -19,33 +23,27 @@ import java.util.Optional;
  */
 public final class ServerPreflight {
 
-    /** A problem found, reported on {@code key}. */
-    public record Problem(String key, String message) {
-    }
-
     static final int MINIMUM_SERVER_VERSION_NUM = 150000;
 
     private final PgmeshSourceConfig config;
-    private final PostgresConnections connections;
 
-    public ServerPreflight(PgmeshSourceConfig config, PostgresConnections connections) {
+    public ServerPreflight(PgmeshSourceConfig config) {
         this.config = config;
-        this.connections = connections;
     }
 
-    /** Runs every check; an empty list means the server is ready. */
-    public List<Problem> run() {
-        try (Connection c = connections.openControl()) {
+    /** Connects and runs every check; an empty list means the server is ready. */
+    public List<ConfigProblem> run() {
+        try (Connection c = SourceConnections.control(new PostgresConnector(config.database()), config)) {
             return check(c);
         } catch (SQLException e) {
-            return List.of(connectionProblem(e));
+            return List.of(ConfigProblem.ofConnectionFailure(e, config.database()));
         }
     }
 
     /** Runs every check on an open connection; an empty list means the server is ready. */
-    public List<Problem> check(Connection c) throws SQLException {
+    public List<ConfigProblem> check(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("SET statement_timeout = " + config.connectTimeout().toMillis());
+            s.execute("SET statement_timeout = " + config.database().connectTimeout().toMillis());
         }
         try {
             return checks(c);
@@ -56,43 +54,42 @@ public final class ServerPreflight {
         }
     }
 
-    private List<Problem> checks(Connection c) throws SQLException {
-        List<Problem> problems = new ArrayList<>();
-        String where = connections.describe();
+    private List<ConfigProblem> checks(Connection c) throws SQLException {
+        List<ConfigProblem> problems = new ArrayList<>();
+        String where = config.database().describe();
         int version = Integer.parseInt(setting(c, "server_version_num"));
         if (version < MINIMUM_SERVER_VERSION_NUM) {
-            problems.add(new Problem(PgmeshSourceConfig.DATABASE_HOST_CONFIG, "pgmesh needs PostgreSQL 15 or later; "
+            problems.add(new ConfigProblem(DatabaseConfig.HOST_CONFIG, "pgmesh needs PostgreSQL 15 or later; "
                     + where + " runs " + setting(c, "server_version") + "."));
             return problems;
         }
         String walLevel = setting(c, "wal_level");
         if (!"logical".equals(walLevel)) {
-            problems.add(new Problem(PgmeshSourceConfig.DATABASE_HOST_CONFIG, "wal_level is '" + walLevel + "' on "
+            problems.add(new ConfigProblem(DatabaseConfig.HOST_CONFIG, "wal_level is '" + walLevel + "' on "
                     + where + "; pgmesh needs wal_level=logical. Run ALTER SYSTEM SET wal_level = logical and"
                     + " restart the server."));
         }
-        String commitTimestamps = setting(c, "track_commit_timestamp");
-        if (!"on".equals(commitTimestamps)) {
-            problems.add(new Problem(PgmeshSourceConfig.DATABASE_HOST_CONFIG, "track_commit_timestamp is off on "
+        if (!"on".equals(setting(c, "track_commit_timestamp"))) {
+            problems.add(new ConfigProblem(DatabaseConfig.HOST_CONFIG, "track_commit_timestamp is off on "
                     + where + "; pgmesh needs it for last-update-wins. Run ALTER SYSTEM SET track_commit_timestamp"
                     + " = on and restart the server."));
         }
         RoleRights rights = roleRights(c);
         if (!rights.replication()) {
-            problems.add(new Problem(PgmeshSourceConfig.DATABASE_USER_CONFIG, "role " + config.user()
-                    + " may not stream changes: run ALTER ROLE " + io.pgmesh.common.sql.SqlIdentifiers.quote(config.user())
-                    + " REPLICATION, or connect as a role that has it."));
+            String user = config.database().user();
+            problems.add(new ConfigProblem(DatabaseConfig.USER_CONFIG, "role " + user + " may not stream changes:"
+                    + " run ALTER ROLE " + SqlIdentifiers.quote(user) + " REPLICATION, or connect as a role that has it."));
         }
         slotProblem(c).ifPresent(problems::add);
         problems.addAll(publicationProblems(c, rights));
         return problems;
     }
 
-    private Optional<Problem> slotProblem(Connection c) throws SQLException {
+    private Optional<ConfigProblem> slotProblem(Connection c) throws SQLException {
         Optional<ReplicationSlots.SlotInfo> slot = new ReplicationSlots(c).find(config.slotName());
         if (slot.isPresent()) {
-            return slot.get().unusableReason(config.database()).map(reason ->
-                    new Problem(PgmeshSourceConfig.SLOT_NAME_CONFIG, reason));
+            return slot.get().unusableReason(config.database().database()).map(reason ->
+                    new ConfigProblem(PgmeshSourceConfig.SLOT_NAME_CONFIG, reason));
         }
         int max = Integer.parseInt(setting(c, "max_replication_slots"));
         int used;
@@ -101,52 +98,31 @@ public final class ServerPreflight {
             used = rs.getInt(1);
         }
         if (used >= max) {
-            return Optional.of(new Problem(PgmeshSourceConfig.SLOT_NAME_CONFIG, "slot " + config.slotName()
+            return Optional.of(new ConfigProblem(PgmeshSourceConfig.SLOT_NAME_CONFIG, "slot " + config.slotName()
                     + " does not exist and cannot be created: all " + max + " replication slots are in use."
                     + " Raise max_replication_slots (restart needed) or drop an unused slot."));
         }
         return Optional.empty();
     }
 
-    private List<Problem> publicationProblems(Connection c, RoleRights rights) throws SQLException {
-        List<Problem> problems = new ArrayList<>();
+    private List<ConfigProblem> publicationProblems(Connection c, RoleRights rights) throws SQLException {
+        List<ConfigProblem> problems = new ArrayList<>();
         Publications publications = new Publications(c);
         for (String publication : config.publications()) {
             if (publications.exists(publication)) {
                 continue;
             }
             if (config.publicationAutocreateMode() == PublicationAutocreateMode.DISABLED) {
-                problems.add(new Problem(PgmeshSourceConfig.REPLICATION_SETS_CONFIG, "publication " + publication
+                problems.add(new ConfigProblem(PgmeshSourceConfig.REPLICATION_SETS_CONFIG, "publication " + publication
                         + " does not exist: create it, or set " + PgmeshSourceConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG
                         + "=all_tables."));
             } else if (!rights.superuser()) {
-                problems.add(new Problem(PgmeshSourceConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG, "publication "
+                problems.add(new ConfigProblem(PgmeshSourceConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG, "publication "
                         + publication + " does not exist, and creating it FOR ALL TABLES needs a superuser: create it"
                         + " as a superuser, or give the connector a superuser role."));
             }
         }
         return problems;
-    }
-
-    private Problem connectionProblem(SQLException e) {
-        String state = e.getSQLState() == null ? "" : e.getSQLState();
-        String detail = e.getMessage() + (state.isEmpty() ? "" : " (SQLSTATE " + state + ")");
-        if (state.equals("28P01")) {
-            return new Problem(PgmeshSourceConfig.DATABASE_PASSWORD_CONFIG, "authentication failed for "
-                    + config.user() + ": " + detail + ". Check " + PgmeshSourceConfig.DATABASE_USER_CONFIG + " and "
-                    + PgmeshSourceConfig.DATABASE_PASSWORD_CONFIG + ".");
-        }
-        if (state.startsWith("28")) {
-            return new Problem(PgmeshSourceConfig.DATABASE_USER_CONFIG, "the server refused role " + config.user()
-                    + ": " + detail + ". Check the role exists and pg_hba.conf lets it connect.");
-        }
-        if (state.equals("3D000")) {
-            return new Problem(PgmeshSourceConfig.DATABASE_NAME_CONFIG, "database " + config.database()
-                    + " does not exist on " + config.host() + ":" + config.port() + ".");
-        }
-        return new Problem(PgmeshSourceConfig.DATABASE_HOST_CONFIG, "cannot connect to " + connections.describe()
-                + ": " + detail + ". Check " + PgmeshSourceConfig.DATABASE_HOST_CONFIG + ", "
-                + PgmeshSourceConfig.DATABASE_PORT_CONFIG + " and that the server is up.");
     }
 
     private record RoleRights(boolean superuser, boolean replication) {

@@ -6,7 +6,8 @@ import io.pgmesh.common.sql.SqlStateClassifier;
 import io.pgmesh.source.capture.ChangeEvent;
 import io.pgmesh.source.capture.StreamPosition;
 import io.pgmesh.source.config.PgmeshSourceConfig;
-import io.pgmesh.source.database.PostgresConnections;
+import io.pgmesh.common.sql.PostgresConnector;
+import io.pgmesh.source.database.SourceConnections;
 import io.pgmesh.source.database.ReplicationSetup;
 import io.pgmesh.source.database.ServerPreflight;
 import java.sql.Connection;
@@ -36,7 +37,7 @@ public final class CaptureSession implements AutoCloseable {
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(4);
 
     private final PgmeshSourceConfig config;
-    private final PostgresConnections connections;
+    private final PostgresConnector connector;
     private final Optional<StreamPosition> committed;
     private final BlockingQueue<ChangeEvent> queue;
     private final AtomicReference<ConnectException> failure = new AtomicReference<>();
@@ -49,7 +50,7 @@ public final class CaptureSession implements AutoCloseable {
 
     private CaptureSession(PgmeshSourceConfig config, Optional<StreamPosition> committed) {
         this.config = config;
-        this.connections = new PostgresConnections(config);
+        this.connector = new PostgresConnector(config.database());
         this.committed = committed;
         this.lastQueued = committed.orElse(StreamPosition.START);
         this.queue = new ArrayBlockingQueue<>(config.maxQueueSize());
@@ -148,7 +149,7 @@ public final class CaptureSession implements AutoCloseable {
     /** Waits before the next attempt; false when the failure is permanent or the budget is spent. */
     private boolean retryAfter(SQLException e) {
         String doing = "streaming node " + config.nodeName() + " from slot " + config.slotName() + " on "
-                + connections.describe();
+                + config.database().describe();
         if (!SqlStateClassifier.classify(e).retriable()) {
             fail(ConnectSqlErrors.toConnectException(doing, e));
             return false;
@@ -165,8 +166,9 @@ public final class CaptureSession implements AutoCloseable {
     }
 
     private void streamUntilClosed() throws SQLException, InterruptedException {
-        ServerPreflight preflight = new ServerPreflight(config, connections);
-        try (Connection control = connections.openControl(); Connection stream = connections.openReplication()) {
+        ServerPreflight preflight = new ServerPreflight(config);
+        try (Connection control = SourceConnections.control(connector, config);
+             Connection stream = SourceConnections.replication(connector, config)) {
             replication = stream;
             Lsn slotPosition = new ReplicationSetup(config, preflight).prepare(control, stream, committed);
             ReplicationStreamReader reader = ReplicationStreamReader.open(config, control, stream, lastQueued);

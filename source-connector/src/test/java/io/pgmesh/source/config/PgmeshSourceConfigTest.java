@@ -30,8 +30,8 @@ class PgmeshSourceConfigTest {
         assertEquals("pgmesh_n1", config.slotName());
         assertEquals(Set.of("default"), config.replicationSets());
         assertEquals(List.of("pgmesh_default"), config.publications());
-        assertEquals(5432, config.port());
-        assertEquals("prefer", config.sslMode());
+        assertEquals(5432, config.database().port());
+        assertEquals("prefer", config.database().sslMode());
         assertEquals(Duration.ofSeconds(10), config.heartbeatInterval());
         assertEquals(PgmeshSourceConfig.PublicationAutocreateMode.ALL_TABLES, config.publicationAutocreateMode());
         assertEquals(Set.of("pgmesh.ddl"), config.messagePrefixes());
@@ -81,7 +81,8 @@ class PgmeshSourceConfigTest {
         Map<String, String> props = minimal();
         props.put("database.password", "s3cret-value");
         PgmeshSourceConfig config = new PgmeshSourceConfig(props);
-        assertEquals("s3cret-value", config.password().value());
-        assertTrue(!config.toString().contains("s3cret-value") && !config.values().toString().contains("s3cret-value"));
+        assertEquals("s3cret-value", config.database().password().value());
+        assertTrue(!config.toString().contains("s3cret-value") && !config.values().toString().contains("s3cret-value")
+                && !config.database().toString().contains("s3cret-value"));
     }
 }
