@@ -2,6 +2,8 @@ package io.pgmesh.source.config;
 
 import io.pgmesh.common.NodeName;
 import io.pgmesh.common.config.DatabaseConfig;
+import io.pgmesh.common.config.RetryConfig;
+import io.pgmesh.common.config.Validators;
 import io.pgmesh.common.config.DatabaseConfig.DatabaseSettings;
 import java.time.Duration;
 import java.util.List;
@@ -25,8 +27,6 @@ public final class PgmeshSourceConfig extends AbstractConfig {
     private static final String GROUP_RESILIENCE = "Resilience";
 
     static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
-    static final Pattern SET_NAME = Pattern.compile("[a-z0-9_]{1,56}");
-    static final Pattern TOPIC_PREFIX = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
 
     public static final String NODE_NAME_CONFIG = "node.name";
     private static final String NODE_NAME_DOC = "This node's cluster-unique name: 1 to 32 characters of [a-z0-9_]."
@@ -84,20 +84,6 @@ public final class PgmeshSourceConfig extends AbstractConfig {
     private static final String POLL_TIMEOUT_MS_DOC = "How long poll() waits for a change before returning empty.";
     private static final long POLL_TIMEOUT_MS_DEFAULT = 500L;
 
-    public static final String RETRY_BACKOFF_MS_CONFIG = "retry.backoff.ms";
-    private static final String RETRY_BACKOFF_MS_DOC = "First wait before reconnecting after a retriable failure"
-            + " (lost connection, server restart, slot in use); doubled on every further failure.";
-    private static final long RETRY_BACKOFF_MS_DEFAULT = 1_000L;
-
-    public static final String RETRY_BACKOFF_MAX_MS_CONFIG = "retry.backoff.max.ms";
-    private static final String RETRY_BACKOFF_MAX_MS_DOC = "Longest wait between reconnection attempts.";
-    private static final long RETRY_BACKOFF_MAX_MS_DEFAULT = 30_000L;
-
-    public static final String RETRY_TIMEOUT_MS_CONFIG = "retry.timeout.ms";
-    private static final String RETRY_TIMEOUT_MS_DOC = "How long to keep retrying retriable failures before the"
-            + " task fails with the last error. The slot keeps every change meanwhile.";
-    private static final long RETRY_TIMEOUT_MS_DEFAULT = 600_000L;
-
     /** What to do when a set's publication does not exist. */
     public enum PublicationAutocreateMode {
         ALL_TABLES, DISABLED;
@@ -126,15 +112,14 @@ public final class PgmeshSourceConfig extends AbstractConfig {
         int order = 0;
         def.define(NODE_NAME_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Validators.NODE_NAME,
                 Importance.HIGH, NODE_NAME_DOC, GROUP_NODE, ++order, Width.SHORT, "Node name");
-        def.define(TOPIC_PREFIX_CONFIG, Type.STRING, TOPIC_PREFIX_DEFAULT, Validators.matching(TOPIC_PREFIX,
-                "1 to 200 characters of [a-zA-Z0-9._-]"), Importance.MEDIUM, TOPIC_PREFIX_DOC, GROUP_NODE, ++order,
+        def.define(TOPIC_PREFIX_CONFIG, Type.STRING, TOPIC_PREFIX_DEFAULT, Validators.TOPIC_PREFIX, Importance.MEDIUM, TOPIC_PREFIX_DOC, GROUP_NODE, ++order,
                 Width.SHORT, "Topic prefix");
         DatabaseConfig.define(def, GROUP_DATABASE, DATABASE_USER_DOC);
         order = 0;
         def.define(SLOT_NAME_CONFIG, Type.STRING, "", Validators.emptyOr(SLOT_NAME, "1 to 63 characters of [a-z0-9_]"),
                 Importance.MEDIUM, SLOT_NAME_DOC, GROUP_CAPTURE, ++order, Width.MEDIUM, "Slot name");
         def.define(REPLICATION_SETS_CONFIG, Type.LIST, REPLICATION_SETS_DEFAULT,
-                Validators.nonEmptyListOf(SET_NAME, "1 to 56 characters of [a-z0-9_]"), Importance.HIGH,
+                Validators.REPLICATION_SETS, Importance.HIGH,
                 REPLICATION_SETS_DOC, GROUP_CAPTURE, ++order, Width.LONG, "Replication sets");
         def.define(PUBLICATION_AUTOCREATE_MODE_CONFIG, Type.STRING, PublicationAutocreateMode.ALL_TABLES.configValue(),
                 Validators.enumValue(PublicationAutocreateMode.class), Importance.MEDIUM,
@@ -151,13 +136,7 @@ public final class PgmeshSourceConfig extends AbstractConfig {
                 Importance.LOW, MAX_QUEUE_SIZE_DOC, GROUP_CAPTURE, ++order, Width.SHORT, "Max queue size");
         def.define(POLL_TIMEOUT_MS_CONFIG, Type.LONG, POLL_TIMEOUT_MS_DEFAULT, ConfigDef.Range.between(1L, 60_000L),
                 Importance.LOW, POLL_TIMEOUT_MS_DOC, GROUP_CAPTURE, ++order, Width.SHORT, "Poll timeout (ms)");
-        order = 0;
-        def.define(RETRY_BACKOFF_MS_CONFIG, Type.LONG, RETRY_BACKOFF_MS_DEFAULT, ConfigDef.Range.between(10L, 600_000L),
-                Importance.LOW, RETRY_BACKOFF_MS_DOC, GROUP_RESILIENCE, ++order, Width.SHORT, "Retry backoff (ms)");
-        def.define(RETRY_BACKOFF_MAX_MS_CONFIG, Type.LONG, RETRY_BACKOFF_MAX_MS_DEFAULT, ConfigDef.Range.between(10L, 3_600_000L),
-                Importance.LOW, RETRY_BACKOFF_MAX_MS_DOC, GROUP_RESILIENCE, ++order, Width.SHORT, "Max retry backoff (ms)");
-        def.define(RETRY_TIMEOUT_MS_CONFIG, Type.LONG, RETRY_TIMEOUT_MS_DEFAULT, ConfigDef.Range.atLeast(0L),
-                Importance.LOW, RETRY_TIMEOUT_MS_DOC, GROUP_RESILIENCE, ++order, Width.SHORT, "Retry timeout (ms)");
+        RetryConfig.define(def, GROUP_RESILIENCE, "(lost connection, server restart, slot in use)");
         return def;
     }
 
@@ -176,10 +155,7 @@ public final class PgmeshSourceConfig extends AbstractConfig {
         if (topic().length() > 249) {
             problems.put(TOPIC_PREFIX_CONFIG, "topic name " + topic() + " is longer than Kafka's 249 characters");
         }
-        if (retryBackoffMax().compareTo(retryBackoff()) < 0) {
-            problems.put(RETRY_BACKOFF_MAX_MS_CONFIG, RETRY_BACKOFF_MAX_MS_CONFIG + " must be at least "
-                    + RETRY_BACKOFF_MS_CONFIG);
-        }
+        problems.putAll(RetryConfig.problems(this));
         Object partitions = originals().get("topic.creation.default.partitions");
         if (partitions != null && !"1".equals(partitions.toString().trim())) {
             problems.put("topic.creation.default.partitions", "a node topic must have exactly one partition"
@@ -242,15 +218,7 @@ public final class PgmeshSourceConfig extends AbstractConfig {
         return Duration.ofMillis(getLong(POLL_TIMEOUT_MS_CONFIG));
     }
 
-    public Duration retryBackoff() {
-        return Duration.ofMillis(getLong(RETRY_BACKOFF_MS_CONFIG));
-    }
-
-    public Duration retryBackoffMax() {
-        return Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS_CONFIG));
-    }
-
-    public Duration retryTimeout() {
-        return Duration.ofMillis(getLong(RETRY_TIMEOUT_MS_CONFIG));
+    public RetryConfig.RetrySettings retry() {
+        return RetryConfig.settings(this);
     }
 }

@@ -6,6 +6,7 @@ import io.pgmesh.common.sql.SqlStateClassifier;
 import io.pgmesh.source.capture.ChangeEvent;
 import io.pgmesh.source.capture.StreamPosition;
 import io.pgmesh.source.config.PgmeshSourceConfig;
+import io.pgmesh.common.retry.RetryBudget;
 import io.pgmesh.common.sql.PostgresConnector;
 import io.pgmesh.source.database.SourceConnections;
 import io.pgmesh.source.database.ReplicationSetup;
@@ -54,7 +55,7 @@ public final class CaptureSession implements AutoCloseable {
         this.committed = committed;
         this.lastQueued = committed.orElse(StreamPosition.START);
         this.queue = new ArrayBlockingQueue<>(config.maxQueueSize());
-        this.retries = new RetryBudget(config.retryBackoff(), config.retryBackoffMax(), config.retryTimeout());
+        this.retries = config.retry().budget();
         this.thread = new Thread(this::run, "pgmesh-capture-" + config.nodeName());
         this.thread.setDaemon(true);
     }

@@ -1,4 +1,4 @@
-package io.pgmesh.source.config;
+package io.pgmesh.common.config;
 
 import io.pgmesh.common.NodeName;
 import java.util.Arrays;
@@ -9,12 +9,20 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 
 /** ConfigDef validators with messages that say what a valid value looks like. */
-final class Validators {
+public final class Validators {
 
-    static final ConfigDef.Validator NODE_NAME = matching(NodeName.PATTERN,
+    public static final ConfigDef.Validator NODE_NAME = matching(NodeName.PATTERN,
             "1 to 32 characters of lower-case letters, digits and '_'");
 
-    static final ConfigDef.Validator NO_EMPTY_ELEMENTS = ConfigDef.LambdaValidator.with((name, value) -> {
+    /** A replication set's name; its publication is {@code pgmesh_<name>}, within PostgreSQL's 63 bytes. */
+    public static final Pattern SET_NAME = Pattern.compile("[a-z0-9_]{1,56}");
+
+    public static final ConfigDef.Validator REPLICATION_SETS = nonEmptyListOf(SET_NAME, "1 to 56 characters of [a-z0-9_]");
+
+    public static final ConfigDef.Validator TOPIC_PREFIX = matching(Pattern.compile("[a-zA-Z0-9._-]{1,200}"),
+            "1 to 200 characters of [a-zA-Z0-9._-]");
+
+    public static final ConfigDef.Validator NO_EMPTY_ELEMENTS = ConfigDef.LambdaValidator.with((name, value) -> {
         for (Object element : (List<?>) value) {
             if (element.toString().isBlank()) {
                 throw new ConfigException(name, value, "list elements must not be empty");
@@ -26,7 +34,7 @@ final class Validators {
     }
 
     /** A value matching {@code pattern}; a missing value is left to ConfigDef's own "missing required" error. */
-    static ConfigDef.Validator matching(Pattern pattern, String description) {
+    public static ConfigDef.Validator matching(Pattern pattern, String description) {
         return ConfigDef.LambdaValidator.with((name, value) -> {
             if (value != null && !pattern.matcher(value.toString()).matches()) {
                 throw new ConfigException(name, value, "must be " + description);
@@ -34,7 +42,7 @@ final class Validators {
         }, () -> description);
     }
 
-    static ConfigDef.Validator emptyOr(Pattern pattern, String description) {
+    public static ConfigDef.Validator emptyOr(Pattern pattern, String description) {
         return ConfigDef.LambdaValidator.with((name, value) -> {
             if (value != null && !value.toString().isEmpty() && !pattern.matcher(value.toString()).matches()) {
                 throw new ConfigException(name, value, "must be empty or " + description);
@@ -42,7 +50,7 @@ final class Validators {
         }, () -> "empty or " + description);
     }
 
-    static ConfigDef.Validator nonEmptyListOf(Pattern pattern, String description) {
+    public static ConfigDef.Validator nonEmptyListOf(Pattern pattern, String description) {
         return ConfigDef.LambdaValidator.with((name, value) -> {
             List<?> list = (List<?>) value;
             if (list == null || list.isEmpty()) {
@@ -56,7 +64,7 @@ final class Validators {
         }, () -> "non-empty list of " + description);
     }
 
-    static <E extends Enum<E>> ConfigDef.Validator enumValue(Class<E> type) {
+    public static <E extends Enum<E>> ConfigDef.Validator enumValue(Class<E> type) {
         String[] names = Arrays.stream(type.getEnumConstants())
                 .map(e -> e.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
         return ConfigDef.ValidString.in(names);

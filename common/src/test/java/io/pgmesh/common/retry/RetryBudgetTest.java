@@ -1,4 +1,4 @@
-package io.pgmesh.source.stream;
+package io.pgmesh.common.retry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

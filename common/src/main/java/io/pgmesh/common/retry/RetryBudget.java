@@ -1,4 +1,4 @@
-package io.pgmesh.source.stream;
+package io.pgmesh.common.retry;
 
 import java.time.Duration;
 
