@@ -2,12 +2,14 @@ package io.pgmesh.testkit;
 
 import io.pgmesh.testkit.postgres.PostgresNode;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Connector configurations as a user would POST them, pointing at test-kit servers. */
 public final class PgmeshConfigs {
 
     public static final String SOURCE_CLASS = "io.pgmesh.source.PgmeshSourceConnector";
+    public static final String SINK_CLASS = "io.pgmesh.sink.PgmeshSinkConnector";
 
     private PgmeshConfigs() {
     }
@@ -27,6 +29,25 @@ public final class PgmeshConfigs {
         config.put("heartbeat.interval.ms", "2000");
         config.put("topic.creation.default.partitions", "1");
         config.put("topic.creation.default.replication.factor", "1");
+        return config;
+    }
+
+    /** A sink for {@code nodeName} on {@code database} of {@code server} applying the peers' topics, as superuser. */
+    public static Map<String, String> sink(PostgresNode server, String database, String nodeName, List<String> peers) {
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", SINK_CLASS);
+        config.put("tasks.max", Integer.toString(Math.max(1, peers.size())));
+        config.put("node.name", nodeName);
+        config.put("topics", String.join(",", peers.stream().map(p -> "pgmesh." + p).toList()));
+        config.put("database.host", server.host());
+        config.put("database.port", Integer.toString(server.port()));
+        config.put("database.name", database);
+        config.put("database.user", PostgresNode.SUPERUSER);
+        config.put("database.password", server.superuserPassword());
+        config.put("database.sslmode", "disable");
+        config.put("consumer.override.isolation.level", "read_committed");
+        config.put("retry.backoff.ms", "200");
+        config.put("retry.backoff.max.ms", "2000");
         return config;
     }
 

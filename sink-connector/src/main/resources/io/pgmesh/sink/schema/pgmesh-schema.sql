@@ -44,6 +44,10 @@ LANGUAGE sql STABLE AS $$
     FROM (SELECT pgmesh.xact_version(x) AS v) AS s
 $$;
 
+-- Microseconds since the Unix epoch, or NULL for a time that is not finite.
+CREATE OR REPLACE FUNCTION pgmesh.micros(ts timestamptz) RETURNS bigint
+LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN isfinite(ts) THEN (extract(epoch FROM ts) * 1000000)::bigint END $$;
+
 -- Tombstones: the key of every deleted row (and a "truncate" marker per truncated table), written
 -- in the deleting transaction so that the tombstone's own xmin carries the delete's version. An
 -- insert or update of a row that is gone applies only when it is newer than the tombstone.
@@ -179,6 +183,37 @@ DO $$ BEGIN
             EXECUTE FUNCTION pgmesh.on_table_ddl();
         ALTER EVENT TRIGGER pgmesh_track_tables ENABLE ALWAYS;
     END IF;
+END $$;
+
+-- Applies a remote TRUNCATE of several tables (as the origin truncated them together). When no
+-- row of them is newer than the truncate it is a real TRUNCATE; otherwise only the older rows are
+-- deleted, so a newer concurrent write survives here as it does on its own node. Either way the
+-- tables get a truncate marker, so older changes still in flight do not bring rows back.
+CREATE OR REPLACE FUNCTION pgmesh.apply_truncate(rels regclass[], remote_ts timestamptz, remote_node text,
+                                                 restart_identity boolean) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    rel regclass;
+    has_newer boolean;
+BEGIN
+    FOREACH rel IN ARRAY rels LOOP
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s AS t WHERE NOT pgmesh.remote_wins($1, $2, t.xmin))', rel)
+            INTO has_newer USING remote_ts, remote_node;
+        EXIT WHEN has_newer;
+    END LOOP;
+    IF NOT has_newer THEN
+        EXECUTE format('TRUNCATE %s%s', (SELECT string_agg(r::text, ', ') FROM unnest(rels) AS r),
+                       CASE WHEN restart_identity THEN ' RESTART IDENTITY' ELSE '' END);
+        RETURN 'truncated';
+    END IF;
+    FOREACH rel IN ARRAY rels LOOP
+        EXECUTE format('DELETE FROM %s AS t WHERE pgmesh.remote_wins($1, $2, t.xmin)', rel)
+            USING remote_ts, remote_node;
+        INSERT INTO pgmesh.tombstones AS d (relid, key) VALUES (rel, '"truncate"'::jsonb)
+        ON CONFLICT (relid, key) DO UPDATE SET recorded_at = now()
+        WHERE pgmesh.remote_wins(remote_ts, remote_node, d.xmin);
+    END LOOP;
+    RETURN 'deleted_older_rows';
 END $$;
 
 -- Conflicts, one row each: what collided, both versions, and how it was resolved.

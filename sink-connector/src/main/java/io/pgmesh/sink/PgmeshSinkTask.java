@@ -1,0 +1,221 @@
+package io.pgmesh.sink;
+
+import io.pgmesh.common.NodeName;
+import io.pgmesh.common.Version;
+import io.pgmesh.common.retry.RetryBudget;
+import io.pgmesh.common.sql.ConnectSqlErrors;
+import io.pgmesh.common.sql.PostgresConnector;
+import io.pgmesh.common.sql.SqlStateClassifier;
+import io.pgmesh.sink.apply.ApplyConnections;
+import io.pgmesh.sink.apply.PartitionApplier;
+import io.pgmesh.sink.config.PgmeshSinkConfig;
+import io.pgmesh.sink.record.ChangeRecord;
+import io.pgmesh.sink.apply.Maintenance;
+import io.pgmesh.sink.schema.NodeSchema;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A sink task: applies the peer topic partitions Connect assigns it, each with its own
+ * {@link PartitionApplier} and database connection. Reports to Connect only offsets whose effects
+ * are committed in the database; retriable database failures roll back and re-read the
+ * transaction after a backoff, permanent ones fail the task saying what to fix.
+ */
+public final class PgmeshSinkTask extends SinkTask {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PgmeshSinkTask.class);
+
+    private PgmeshSinkConfig config;
+    private final Map<TopicPartition, PartitionApplier> appliers = new HashMap<>();
+    private final Map<TopicPartition, RetryBudget> retries = new HashMap<>();
+    private ErrantRecordReporter reporter;
+    private Maintenance maintenance;
+
+    @Override
+    public String version() {
+        return Version.get();
+    }
+
+    @Override
+    public void start(Map<String, String> props) {
+        config = new PgmeshSinkConfig(props);
+        reporter = errantRecordReporter();
+        maintenance = new Maintenance(config);
+        try (Connection c = ApplyConnections.open(new PostgresConnector(config.database()), config)) {
+            NodeSchema.bootstrap(c, config.nodeName());
+        } catch (SQLException e) {
+            throw ConnectSqlErrors.toConnectException("preparing schema pgmesh on node " + config.nodeName()
+                    + " (" + config.database().describe() + ")", e);
+        }
+        LOG.info("Sink of node {} applying {} (sets {}, origins: {})", config.nodeName(), props.get(TOPICS_CONFIG),
+                config.replicationSets(), config.originFilter().configValue());
+    }
+
+    private ErrantRecordReporter errantRecordReporter() {
+        try {
+            return context.errantRecordReporter();
+        } catch (NoSuchMethodError | NoClassDefFoundError e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void open(Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            PartitionApplier applier = applier(tp);
+            try {
+                applier.storedPosition().ifPresent(offset -> context.offset(tp, offset));
+            } catch (SQLException e) {
+                LOG.warn("Could not read the stored position of {} yet ({}); it is read again before applying", tp,
+                        e.getMessage());
+                applier.rollback();
+            }
+        }
+    }
+
+    @Override
+    public void put(Collection<SinkRecord> records) {
+        Set<TopicPartition> rewound = new HashSet<>();
+        Duration backoff = Duration.ZERO;
+        for (SinkRecord record : records) {
+            TopicPartition tp = new TopicPartition(record.originalTopic(), record.originalKafkaPartition());
+            if (rewound.contains(tp)) {
+                continue;
+            }
+            ChangeRecord change = parse(record);
+            if (change == null) {
+                continue;
+            }
+            PartitionApplier applier = applier(tp);
+            try {
+                Optional<Long> rewind = applier.process(change);
+                if (rewind.isPresent()) {
+                    context.offset(tp, rewind.get());
+                    rewound.add(tp);
+                }
+            } catch (SQLException e) {
+                rewound.add(tp);
+                backoff = max(backoff, handleFailure(tp, applier, change, e));
+            } catch (RuntimeException e) {
+                applier.rollback();
+                throw e;
+            }
+        }
+        for (TopicPartition tp : appliers.keySet()) {
+            if (!rewound.contains(tp)) {
+                retries.computeIfAbsent(tp, t -> config.retry().budget()).succeeded();
+            }
+        }
+        maintenance.maybeRun(appliers.values());
+        sleep(backoff);
+    }
+
+    /** Rolls the partition back; returns how long to wait when retrying can help, fails the task otherwise. */
+    private Duration handleFailure(TopicPartition tp, PartitionApplier applier, ChangeRecord change, SQLException e) {
+        String doing = "applying " + describe(applier, change);
+        long rewind = applier.rollback();
+        if (!SqlStateClassifier.classify(e).retriable()) {
+            throw ConnectSqlErrors.toConnectException(doing, e);
+        }
+        Duration delay = retries.computeIfAbsent(tp, t -> config.retry().budget()).failed(System.nanoTime());
+        if (delay == null) {
+            throw new ConnectException("Gave up after retrying for " + config.retry().timeout() + ": "
+                    + ConnectSqlErrors.toConnectException(doing, e).getMessage(), e);
+        }
+        LOG.warn("Retrying {} from offset {} in {} ms: {}", tp, rewind, delay.toMillis(), e.getMessage());
+        context.offset(tp, rewind);
+        return delay;
+    }
+
+    private static String describe(PartitionApplier applier, ChangeRecord change) {
+        String statement = applier.currentStatement();
+        return (statement == null ? change.headers().op().wireName() : statement) + " from " + change.topic() + "-"
+                + change.partition() + " offset " + change.offset() + " (origin " + change.origin() + " at "
+                + change.headers().originLsn() + ")";
+    }
+
+    /** The record parsed, or null when it is not a pgmesh record and the dead-letter queue took it. */
+    private ChangeRecord parse(SinkRecord record) {
+        try {
+            return ChangeRecord.parse(record);
+        } catch (DataException e) {
+            if (reporter == null) {
+                throw new ConnectException("Record at " + record.originalTopic() + "-" + record.originalKafkaPartition()
+                        + " offset " + record.originalKafkaOffset() + " is not a pgmesh change (" + e.getMessage()
+                        + "). Only pgmesh source topics belong in 'topics'; to set such records aside instead, configure"
+                        + " errors.tolerance=all and errors.deadletterqueue.topic.name.", e);
+            }
+            reporter.report(record, e);
+            return null;
+        }
+    }
+
+    @Override
+    public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        Map<TopicPartition, OffsetAndMetadata> durable = new HashMap<>();
+        appliers.forEach((tp, applier) -> {
+            if (applier.durableOffset() >= 0) {
+                durable.put(tp, new OffsetAndMetadata(applier.durableOffset()));
+            }
+        });
+        return durable;
+    }
+
+    @Override
+    public void close(Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            PartitionApplier applier = appliers.remove(tp);
+            if (applier != null) {
+                applier.close();
+            }
+            retries.remove(tp);
+        }
+    }
+
+    @Override
+    public void stop() {
+        appliers.values().forEach(PartitionApplier::close);
+        appliers.clear();
+    }
+
+    private PartitionApplier applier(TopicPartition tp) {
+        return appliers.computeIfAbsent(tp, t -> {
+            String peer = config.peerOf(t.topic());
+            if (peer == null) {
+                throw new ConnectException("Topic " + t.topic() + " is not a pgmesh node topic");
+            }
+            return new PartitionApplier(t.topic(), t.partition(), new NodeName(peer), config);
+        });
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    private static void sleep(Duration delay) {
+        if (delay.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

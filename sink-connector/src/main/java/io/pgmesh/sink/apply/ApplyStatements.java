@@ -1,0 +1,138 @@
+package io.pgmesh.sink.apply;
+
+import io.pgmesh.common.sql.SqlIdentifiers;
+import io.pgmesh.sink.schema.TargetTable;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Generates the one statement that applies a remote row change with last-update-wins. Each
+ * statement reads the local row's version (and, when the row is gone, its tombstone's or the
+ * table's truncate marker's), writes the change only where the remote version is newer, and
+ * reports what it found and did: a row of {@link ApplyResult}'s columns. Values are bound as text
+ * and cast to the target column's own type, so PostgreSQL's input functions parse exactly what the
+ * origin's output functions printed. Identifiers are always quoted.
+ */
+final class ApplyStatements {
+
+    private static final Sql REMOTE = Sql.of("r AS (SELECT ?::timestamptz AS ts, ?::text AS node)",
+            Param.REMOTE_TIME, Param.REMOTE_NODE);
+    private static final String TOMBSTONE_NOT_OLDER =
+            "NOT (((tomb.v).commit_ts, (tomb.v).node COLLATE \"C\") < (r.ts, r.node COLLATE \"C\"))";
+    private static final String REMOTE_WINS_OVER = "pgmesh.remote_wins((SELECT ts FROM r), (SELECT node FROM r), ";
+
+    private ApplyStatements() {
+    }
+
+    /**
+     * Inserts the row, or updates it when it exists and is older; never when a newer tombstone or
+     * truncate marker says it is gone.
+     *
+     * @param columns the columns the change carries
+     */
+    static Sql upsert(TargetTable table, List<TargetTable.Column> columns, boolean withImage) {
+        List<String> nonKey = columns.stream().map(TargetTable.Column::name)
+                .filter(n -> !table.keyColumns().contains(n)).toList();
+        List<String> assigned = nonKey.isEmpty() ? table.keyColumns() : nonKey;
+        Sql write = Sql.of("INSERT INTO " + table.id().quoted() + " AS t (" + quoted(names(columns)) + ") SELECT ")
+                .then(Sql.join(", ", columns.stream().map(ApplyStatements::value).toList()))
+                .then(" FROM r WHERE NOT EXISTS (SELECT 1 FROM tomb WHERE " + TOMBSTONE_NOT_OLDER + ")"
+                        + " ON CONFLICT (" + quoted(table.keyColumns()) + ") DO UPDATE SET "
+                        + String.join(", ", assigned.stream().map(n -> SqlIdentifiers.quote(n) + " = EXCLUDED."
+                        + SqlIdentifiers.quote(n)).toList())
+                        + " WHERE " + REMOTE_WINS_OVER + "t.xmin) RETURNING 1");
+        return statement(table, withImage, List.of(write));
+    }
+
+    /**
+     * Updates the row where it exists and is older, leaving the columns not listed (unchanged
+     * TOASTed values) as they are. A missing row cannot be inserted from such a change.
+     */
+    static Sql updateExisting(TargetTable table, List<TargetTable.Column> columns, boolean withImage) {
+        List<TargetTable.Column> set = columns.stream().filter(c -> !table.keyColumns().contains(c.name())).toList();
+        String firstKey = SqlIdentifiers.quote(table.keyColumns().get(0));
+        Sql assignments = set.isEmpty() ? Sql.of(firstKey + " = t." + firstKey)
+                : Sql.join(", ", set.stream().map(c -> Sql.of(SqlIdentifiers.quote(c.name()) + " = ").then(value(c)))
+                .toList());
+        Sql write = Sql.of("UPDATE " + table.id().quoted() + " AS t SET ").then(assignments).then(" FROM r WHERE ")
+                .then(keyMatch(table)).then(" AND pgmesh.remote_wins(r.ts, r.node, t.xmin) RETURNING 1");
+        return statement(table, withImage, List.of(write));
+    }
+
+    /**
+     * Deletes the row where it exists and is older (the table's trigger writes its tombstone);
+     * where it does not exist, records a tombstone unless a newer one is there.
+     */
+    static Sql delete(TargetTable table, boolean withImage) {
+        Sql delete = Sql.of("DELETE FROM " + table.id().quoted() + " AS t USING r WHERE ").then(keyMatch(table))
+                .then(" AND pgmesh.remote_wins(r.ts, r.node, t.xmin) RETURNING 1");
+        Sql mark = Sql.of("INSERT INTO pgmesh.tombstones AS d (relid, key) SELECT ?::oid, ", Param.RELID)
+                .then(keyJson(table))
+                .then(" FROM r WHERE NOT EXISTS (SELECT 1 FROM loc) AND NOT EXISTS (SELECT 1 FROM tomb WHERE "
+                        + TOMBSTONE_NOT_OLDER + ") ON CONFLICT (relid, key) DO UPDATE SET recorded_at = now()"
+                        + " WHERE " + REMOTE_WINS_OVER + "d.xmin) RETURNING 1");
+        return statement(table, withImage, List.of(delete, mark));
+    }
+
+    /** The text of {@code columns} of the row with the key, as their output functions print it. */
+    static Sql readColumns(TargetTable table, Collection<String> columns) {
+        List<String> texts = new ArrayList<>();
+        for (String c : columns) {
+            String q = "t." + SqlIdentifiers.quote(c);
+            texts.add("CASE WHEN num_nulls(" + q + ") = 1 THEN NULL ELSE format('%s', " + q + ") END");
+        }
+        return Sql.of("SELECT " + String.join(", ", texts) + " FROM " + table.id().quoted() + " AS t WHERE ")
+                .then(keyMatch(table));
+    }
+
+    /** r (the remote version), loc (the local row's version), tomb (the newest tombstone), the writes, the report. */
+    private static Sql statement(TargetTable table, boolean withImage, List<Sql> writes) {
+        Sql loc = Sql.of("loc AS (SELECT pgmesh.xact_version(t.xmin) AS v" + (withImage ? ", to_jsonb(t) AS img" : "")
+                + " FROM " + table.id().quoted() + " AS t WHERE ").then(keyMatch(table)).then(")");
+        Sql tomb = Sql.of("tomb AS (SELECT v FROM (SELECT pgmesh.xact_version(d.xmin) AS v FROM pgmesh.tombstones AS d"
+                + " WHERE d.relid = ?::oid AND d.key IN (", Param.RELID).then(keyJson(table))
+                .then(", '\"truncate\"'::jsonb) AND NOT EXISTS (SELECT 1 FROM loc)) AS x"
+                        + " ORDER BY (v).commit_ts DESC, (v).node COLLATE \"C\" DESC LIMIT 1)");
+        Sql sql = Sql.of("WITH ").then(REMOTE).then(", ").then(loc).then(", ").then(tomb);
+        List<String> applied = new ArrayList<>();
+        for (int i = 0; i < writes.size(); i++) {
+            sql = sql.then(", w" + i + " AS (").then(writes.get(i)).then(")");
+            applied.add("EXISTS (SELECT 1 FROM w" + i + ")");
+        }
+        return sql.then(" SELECT EXISTS (SELECT 1 FROM loc), (SELECT pgmesh.micros((v).commit_ts) FROM loc),"
+                + " (SELECT (v).node FROM loc), EXISTS (SELECT 1 FROM tomb),"
+                + " (SELECT pgmesh.micros((v).commit_ts) FROM tomb), (SELECT (v).node FROM tomb), "
+                + String.join(" OR ", applied) + (withImage ? ", (SELECT img FROM loc)" : ", NULL::jsonb"));
+    }
+
+    private static Sql keyMatch(TargetTable table) {
+        return Sql.join(" AND ", table.keyColumns().stream()
+                .map(k -> Sql.of("t." + SqlIdentifiers.quote(k) + " = ?::" + typeOf(table, k), new Param.Key(k)))
+                .toList());
+    }
+
+    /** The key as tombstones store it: {column: to_jsonb(value)}, as pgmesh.record_tombstone() computes it. */
+    private static Sql keyJson(TargetTable table) {
+        return Sql.of("jsonb_build_object(").then(Sql.join(", ", table.keyColumns().stream()
+                .map(k -> Sql.of("?::text, to_jsonb(?::" + typeOf(table, k) + ")", new Param.Constant(k),
+                        new Param.Key(k))).toList())).then(")");
+    }
+
+    private static Sql value(TargetTable.Column column) {
+        return Sql.of("?::" + column.type(), new Param.Value(column.name()));
+    }
+
+    private static List<String> names(List<TargetTable.Column> columns) {
+        return columns.stream().map(TargetTable.Column::name).toList();
+    }
+
+    private static String quoted(List<String> names) {
+        return String.join(", ", names.stream().map(SqlIdentifiers::quote).toList());
+    }
+
+    private static String typeOf(TargetTable table, String column) {
+        return table.column(column).orElseThrow(() -> new IllegalStateException(
+                "key column " + column + " is missing from " + table.id())).type();
+    }
+}

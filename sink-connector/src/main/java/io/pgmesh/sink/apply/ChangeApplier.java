@@ -1,0 +1,206 @@
+package io.pgmesh.sink.apply;
+
+import io.pgmesh.common.envelope.ColumnValue;
+import io.pgmesh.sink.conflict.ConflictJudge.Change;
+import io.pgmesh.sink.conflict.Version;
+import io.pgmesh.sink.schema.TargetTable;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.connect.errors.ConnectException;
+
+/**
+ * Applies one remote row change to its table with last-update-wins, in the caller's transaction:
+ * one statement per change, two or three for an update that moves the row to another key.
+ */
+public final class ChangeApplier {
+
+    /** What applying a change did: the results to judge, in order (a moved row has two). */
+    public record Applied(List<Part> parts) {
+    }
+
+    /** One judged part of a change: the change as the judge sees it, against which key, and the result. */
+    public record Part(Change change, Map<String, String> key, ApplyResult result) {
+    }
+
+    private final boolean withImage;
+    private final Map<String, PreparedStatement> statements = new LinkedHashMap<>();
+
+    /** @param withImage whether statements also return the local row's image (for the conflict log) */
+    public ChangeApplier(boolean withImage) {
+        this.withImage = withImage;
+    }
+
+    public Applied apply(Connection c, TargetTable table, RowChange change, Version remote) throws SQLException {
+        if (!table.hasKey()) {
+            return applyWithoutKey(c, table, change);
+        }
+        return switch (change.change()) {
+            case INSERT -> new Applied(List.of(upsert(c, table, change.key(), change.image(), remote)));
+            case DELETE -> new Applied(List.of(delete(c, table, change.key(), remote)));
+            case UPDATE -> change.movesKey() ? move(c, table, change, remote)
+                    : new Applied(List.of(update(c, table, change.key(), change.image(), remote)));
+        };
+    }
+
+    private Part upsert(Connection c, TargetTable table, Map<String, String> key, Map<String, ColumnValue> image,
+                        Version remote) throws SQLException {
+        List<TargetTable.Column> columns = columnsOf(table, image);
+        ApplyResult r = run(c, ApplyStatements.upsert(table, columns, withImage), table, key, image, remote);
+        return new Part(Change.INSERT, key, r);
+    }
+
+    private Part update(Connection c, TargetTable table, Map<String, String> key, Map<String, ColumnValue> image,
+                        Version remote) throws SQLException {
+        List<TargetTable.Column> columns = columnsOf(table, image);
+        boolean partial = image.values().stream().anyMatch(ColumnValue::unchangedToast);
+        Sql sql = partial ? ApplyStatements.updateExisting(table, columns, withImage)
+                : ApplyStatements.upsert(table, columns, withImage);
+        return new Part(Change.UPDATE, key, run(c, sql, table, key, image, remote));
+    }
+
+    private Part delete(Connection c, TargetTable table, Map<String, String> key, Version remote) throws SQLException {
+        return new Part(Change.DELETE, key, run(c, ApplyStatements.delete(table, withImage), table, key, Map.of(), remote));
+    }
+
+    /**
+     * An update that changed the key: the old key is deleted and the new one written, each by
+     * last-update-wins on its own. Unchanged TOASTed values are carried over from the old row.
+     */
+    private Applied move(Connection c, TargetTable table, RowChange change, Version remote) throws SQLException {
+        Map<String, ColumnValue> image = new LinkedHashMap<>(change.image());
+        List<String> missing = change.unchangedToast();
+        if (!missing.isEmpty()) {
+            Map<String, String> old = readColumns(c, table, change.oldKey(), missing);
+            if (old != null) {
+                old.forEach((name, value) -> image.put(name, ColumnValue.of(name, image.get(name).type(), value)));
+            }
+        }
+        Part deleted = delete(c, table, change.oldKey(), remote);
+        Part written = update(c, table, change.key(), image, remote);
+        return new Applied(List.of(deleted, written));
+    }
+
+    private Map<String, String> readColumns(Connection c, TargetTable table, Map<String, String> key,
+                                            List<String> columns) throws SQLException {
+        Sql sql = ApplyStatements.readColumns(table, columns);
+        PreparedStatement s = prepare(c, sql.text());
+        bind(s, sql, table, key, Map.of(), null);
+        try (ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            Map<String, String> values = new HashMap<>();
+            for (int i = 0; i < columns.size(); i++) {
+                values.put(columns.get(i), rs.getString(i + 1));
+            }
+            return values;
+        }
+    }
+
+    /** A table without a key: inserts only; an update or delete cannot find its row. */
+    private Applied applyWithoutKey(Connection c, TargetTable table, RowChange change) throws SQLException {
+        if (change.change() != Change.INSERT) {
+            throw new ConnectException("Cannot apply an " + change.change().name().toLowerCase(java.util.Locale.ROOT)
+                    + " to " + table.id() + ": the table has no primary key or replica identity index on this node."
+                    + " Give it one, or replicate it in an insert-only set.");
+        }
+        List<TargetTable.Column> columns = columnsOf(table, change.image());
+        String sql = "INSERT INTO " + table.id().quoted() + " (" + String.join(", ", columns.stream()
+                .map(col -> io.pgmesh.common.sql.SqlIdentifiers.quote(col.name())).toList()) + ") VALUES ("
+                + String.join(", ", columns.stream().map(col -> "?::" + col.type()).toList()) + ")";
+        PreparedStatement s = prepare(c, sql);
+        for (int i = 0; i < columns.size(); i++) {
+            setText(s, i + 1, change.image().get(columns.get(i).name()).value());
+        }
+        s.executeUpdate();
+        return new Applied(List.of(new Part(Change.INSERT, change.key(), new ApplyResult(null, null, true, null))));
+    }
+
+    private ApplyResult run(Connection c, Sql sql, TargetTable table, Map<String, String> key,
+                            Map<String, ColumnValue> image, Version remote) throws SQLException {
+        PreparedStatement s = prepare(c, sql.text());
+        bind(s, sql, table, key, image, remote);
+        try (ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return ApplyResult.read(rs);
+        }
+    }
+
+    private static void bind(PreparedStatement s, Sql sql, TargetTable table, Map<String, String> key,
+                             Map<String, ColumnValue> image, Version remote) throws SQLException {
+        int i = 1;
+        for (Param p : sql.params()) {
+            if (p instanceof Param.RemoteTime) {
+                s.setString(i, io.pgmesh.sink.conflict.ConflictLog.timestamp(remote));
+            } else if (p instanceof Param.RemoteNode) {
+                s.setString(i, remote.node());
+            } else if (p instanceof Param.Relid) {
+                s.setLong(i, table.relid());
+            } else if (p instanceof Param.Key k) {
+                setText(s, i, key.get(k.column()));
+            } else if (p instanceof Param.Value v) {
+                setText(s, i, image.get(v.column()).value());
+            } else if (p instanceof Param.Constant constant) {
+                s.setString(i, constant.text());
+            }
+            i++;
+        }
+    }
+
+    private static void setText(PreparedStatement s, int index, String value) throws SQLException {
+        if (value == null) {
+            s.setNull(index, Types.VARCHAR);
+        } else {
+            s.setString(index, value);
+        }
+    }
+
+    /** The image's columns that the table has (generated columns are never written), in table order. */
+    private static List<TargetTable.Column> columnsOf(TargetTable table, Map<String, ColumnValue> image) {
+        for (String name : image.keySet()) {
+            if (table.column(name).isEmpty()) {
+                throw new MissingColumnException(table, name);
+            }
+        }
+        List<TargetTable.Column> columns = new ArrayList<>();
+        for (TargetTable.Column column : table.columns()) {
+            ColumnValue value = image.get(column.name());
+            if (value != null && !value.unchangedToast() && !column.generated()) {
+                columns.add(column);
+            }
+        }
+        return columns;
+    }
+
+    private PreparedStatement prepare(Connection c, String sql) throws SQLException {
+        PreparedStatement s = statements.get(sql);
+        if (s == null || s.isClosed()) {
+            if (statements.size() >= 256) {
+                closeStatements();
+            }
+            s = c.prepareStatement(sql);
+            statements.put(sql, s);
+        }
+        return s;
+    }
+
+    /** Closes every cached statement (after a failure, or when the connection goes). */
+    public void closeStatements() {
+        for (PreparedStatement s : statements.values()) {
+            try {
+                s.close();
+            } catch (SQLException ignored) {
+                // the connection may already be gone; nothing else holds the statement
+            }
+        }
+        statements.clear();
+    }
+}

@@ -1,0 +1,101 @@
+package io.pgmesh.sink.apply;
+
+import io.pgmesh.common.Lsn;
+import io.pgmesh.common.NodeName;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The replication-origin session of an apply connection. Every applied transaction runs under the
+ * origin {@code pgmesh_<origin node>} with {@code pg_replication_origin_xact_setup(origin LSN,
+ * origin commit time)}: PostgreSQL then stamps the written rows with the origin's commit time and
+ * id, the node's source tags the changes with their origin, and the origin's progress commits
+ * atomically with the data, which is what makes apply exactly-once.
+ */
+public final class OriginSession {
+
+    private final Connection connection;
+    private final Map<NodeName, Lsn> progress = new HashMap<>();
+    private NodeName current;
+
+    public OriginSession(Connection connection) {
+        this.connection = connection;
+    }
+
+    /**
+     * The last origin LSN of {@code origin} applied on this node (committed), read once and then
+     * kept up to date by {@link #applied}.
+     */
+    public Lsn progress(NodeName origin) throws SQLException {
+        Lsn known = progress.get(origin);
+        if (known != null) {
+            return known;
+        }
+        try (PreparedStatement s = connection.prepareStatement(
+                "SELECT pg_replication_origin_progress(?, false)::text FROM pg_replication_origin WHERE roname = ?")) {
+            s.setString(1, origin.originName());
+            s.setString(2, origin.originName());
+            try (ResultSet rs = s.executeQuery()) {
+                String lsn = rs.next() ? rs.getString(1) : null;
+                Lsn value = lsn == null ? Lsn.INVALID : Lsn.parse(lsn);
+                progress.put(origin, value);
+                return value;
+            }
+        }
+    }
+
+    /** Starts the transaction of a change from {@code origin}, committed there at {@code lsn} and {@code time}. */
+    public void begin(NodeName origin, Lsn lsn, String commitTime) throws SQLException {
+        if (!origin.equals(current)) {
+            switchTo(origin);
+        }
+        try (PreparedStatement s = connection.prepareStatement(
+                "SELECT pg_replication_origin_xact_setup(?::pg_lsn, ?::timestamptz)")) {
+            s.setString(1, lsn.toString());
+            s.setString(2, commitTime);
+            s.execute();
+        }
+    }
+
+    /** The transaction of {@code origin} at {@code lsn} committed. */
+    public void applied(NodeName origin, Lsn lsn) {
+        progress.merge(origin, lsn, Lsn::max);
+    }
+
+    /** Forgets what was read: after a rollback or reconnect the database is the truth again. */
+    public void forget() {
+        progress.clear();
+        current = null;
+    }
+
+    /** Binds the session to {@code origin}, creating the origin if needed; commits, between apply transactions. */
+    private void switchTo(NodeName origin) throws SQLException {
+        try (PreparedStatement s = connection.prepareStatement("SELECT pg_replication_origin_session_reset()"
+                + " FROM pg_replication_origin_session_is_setup() AS x(is_setup) WHERE x.is_setup")) {
+            s.execute();
+        }
+        current = null;
+        try (PreparedStatement s = connection.prepareStatement("SELECT pg_replication_origin_create(?) WHERE NOT EXISTS"
+                + " (SELECT 1 FROM pg_replication_origin WHERE roname = ?)")) {
+            s.setString(1, origin.originName());
+            s.setString(2, origin.originName());
+            s.execute();
+            connection.commit();
+        } catch (SQLException e) {
+            connection.rollback();
+            if (!"23505".equals(e.getSQLState())) {
+                throw e;
+            }
+        }
+        try (PreparedStatement s = connection.prepareStatement("SELECT pg_replication_origin_session_setup(?)")) {
+            s.setString(1, origin.originName());
+            s.execute();
+        }
+        connection.commit();
+        current = origin;
+    }
+}

@@ -1,0 +1,360 @@
+package io.pgmesh.sink.apply;
+
+import io.pgmesh.common.Lsn;
+import io.pgmesh.common.NodeName;
+import io.pgmesh.common.TableId;
+import io.pgmesh.common.envelope.ChangeHeaders;
+import io.pgmesh.common.envelope.LogicalMessage;
+import io.pgmesh.common.envelope.Operation;
+import io.pgmesh.common.envelope.RowImage;
+import io.pgmesh.common.envelope.Truncation;
+import io.pgmesh.common.sql.PostgresConnector;
+import io.pgmesh.sink.apply.RecordFilter.Verdict;
+import io.pgmesh.sink.config.PgmeshSinkConfig;
+import io.pgmesh.sink.conflict.Conflict;
+import io.pgmesh.sink.conflict.ConflictJudge;
+import io.pgmesh.sink.conflict.ConflictLog;
+import io.pgmesh.sink.conflict.SeenVector;
+import io.pgmesh.sink.conflict.Version;
+import io.pgmesh.sink.progress.SinkProgress;
+import io.pgmesh.sink.record.ChangeRecord;
+import io.pgmesh.sink.schema.TargetTable;
+import io.pgmesh.sink.schema.TargetTables;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies one peer topic partition to this node, in topic order: each source transaction becomes
+ * one local transaction in the replication-origin session of its origin, committed together with
+ * the origin's progress and this partition's position. Records it must not apply are passed over.
+ * Not thread-safe: the sink task drives it.
+ */
+public final class PartitionApplier implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionApplier.class);
+
+    private final String topic;
+    private final int partition;
+    private final NodeName owner;
+    private final PgmeshSinkConfig config;
+    private final PostgresConnector connector;
+    private final RecordFilter filter;
+    private final SinkProgress progress;
+    private final ConflictLog conflicts;
+    private final TargetTables tables = new TargetTables();
+    private final ChangeApplier applier;
+    private Connection connection;
+    private OriginSession session;
+    private SeenVector seen = new SeenVector();
+    private SeenVector durableSeen = new SeenVector();
+    private Transaction tx;
+    private final List<ChangeRecord> pendingTruncates = new ArrayList<>();
+    private long nextOffset = -1;
+    private long durableOffset = -1;
+    private long storedOffset = -1;
+    private long lastStoreNanos = System.nanoTime();
+    private boolean positionChecked;
+    private boolean warnedAboutDdl;
+    private String currentStatement;
+
+    /** The source transaction being applied. */
+    private static final class Transaction {
+        final NodeName origin;
+        final Lsn commitLsn;
+        final Lsn originLsn;
+        final Version version;
+        int lastSeq;
+        boolean writing;
+
+        Transaction(ChangeHeaders h, Version version) {
+            this.origin = h.originNode();
+            this.commitLsn = h.commitLsn();
+            this.originLsn = h.originLsn();
+            this.version = version;
+            this.lastSeq = h.txSeq();
+        }
+
+        boolean continuedBy(ChangeHeaders h) {
+            return origin.equals(h.originNode()) && commitLsn.equals(h.commitLsn()) && h.txSeq() == lastSeq + 1;
+        }
+    }
+
+    public PartitionApplier(String topic, int partition, NodeName owner, PgmeshSinkConfig config) {
+        this.topic = topic;
+        this.partition = partition;
+        this.owner = owner;
+        this.config = config;
+        this.connector = new PostgresConnector(config.database());
+        this.filter = new RecordFilter(config.nodeName(), config.originFilter(), config.replicationSets());
+        this.progress = new SinkProgress(config.connectorName());
+        this.conflicts = new ConflictLog(config.logConflictRows());
+        this.applier = new ChangeApplier(config.logConflictRows());
+    }
+
+    /** The stored position to resume at, if this sink applied from this partition before. */
+    public Optional<Long> storedPosition() throws SQLException {
+        Optional<SinkProgress.Position> stored = progress.read(connection(), topic, partition);
+        connection().commit();
+        stored.ifPresent(p -> {
+            seen = p.seen();
+            durableSeen = SeenVector.of(p.seen().asMap());
+            storedOffset = p.nextOffset();
+        });
+        positionChecked = true;
+        return stored.map(SinkProgress.Position::nextOffset);
+    }
+
+    /**
+     * Processes the next record of the partition.
+     *
+     * @return empty, or the offset Connect must rewind the partition to (the first call after a
+     *         (re)assignment may find the database is elsewhere than the consumer)
+     */
+    public Optional<Long> process(ChangeRecord r) throws SQLException {
+        if (!positionChecked) {
+            Optional<Long> stored = storedPosition();
+            if (stored.isPresent() && stored.get() != r.offset()) {
+                LOG.info("Resuming {}-{} at offset {} stored in the database (Kafka delivered {})", topic, partition,
+                        stored.get(), r.offset());
+                nextOffset = stored.get();
+                return stored;
+            }
+        }
+        if (nextOffset >= 0 && r.offset() < nextOffset) {
+            return Optional.empty();
+        }
+        ChangeHeaders h = r.headers();
+        if (tx != null && !tx.continuedBy(h)) {
+            abandon("its remaining records are not in the topic (the source was restarted within it?); it is applied"
+                    + " again from its complete copy");
+        }
+        if (tx == null) {
+            tx = new Transaction(h, r.version());
+        }
+        tx.lastSeq = h.txSeq();
+        handle(r, filter.verdict(h, owner, h.originNode().equals(config.nodeName()) ? Lsn.INVALID
+                : session().progress(h.originNode())));
+        if (h.txLast()) {
+            finish(r.offset());
+        }
+        nextOffset = r.offset() + 1;
+        return Optional.empty();
+    }
+
+    private void handle(ChangeRecord r, Verdict verdict) throws SQLException {
+        ChangeHeaders h = r.headers();
+        if (verdict == Verdict.APPLY) {
+            if (h.op() == Operation.TRUNCATE) {
+                pendingTruncates.add(r);
+            } else {
+                flushTruncates();
+                write(r);
+            }
+        } else if (verdict == Verdict.NOT_A_ROW_CHANGE && r.value() instanceof LogicalMessage m
+                && LogicalMessage.DDL_PREFIX.equals(m.prefix()) && !warnedAboutDdl) {
+            warnedAboutDdl = true;
+            LOG.warn("Topic {} carries replicated DDL, which this version of the sink does not apply yet; apply schema"
+                    + " changes on every node yourself", topic);
+        }
+        if (h.op() != Operation.HEARTBEAT && h.op() != Operation.MESSAGE && !h.originNode().equals(owner)) {
+            seen.saw(h.originNode().value(), h.originCommitMicros());
+        }
+    }
+
+    private void write(ChangeRecord r) throws SQLException {
+        beginWriting();
+        TableId id = ((r.value() instanceof RowImage image) ? image.table() : r.key().table());
+        TargetTable table = table(id);
+        RowChange change = RowChanges.of(r, table);
+        currentStatement = change.change().name() + " on " + table.id() + " key " + change.key();
+        ChangeApplier.Applied applied = applier.apply(connection, table, change, r.version());
+        for (ChangeApplier.Part part : applied.parts()) {
+            Optional<Conflict> conflict = ConflictJudge.judge(part.change(), r.version(), part.result().outcome(), seen);
+            if (conflict.isPresent()) {
+                Map<String, String> remoteRow = null;
+                if (change.image() != null) {
+                    remoteRow = new LinkedHashMap<>();
+                    for (var c : change.image().values()) {
+                        remoteRow.put(c.name(), c.value());
+                    }
+                }
+                conflicts.log(connection, new ConflictLog.Entry(conflict.get(), table.id(), part.key(), r.version(),
+                        r.headers().originLsn(), part.result().localImage(), remoteRow));
+            }
+        }
+        currentStatement = null;
+    }
+
+    private void flushTruncates() throws SQLException {
+        if (pendingTruncates.isEmpty()) {
+            return;
+        }
+        beginWriting();
+        List<Long> relids = new ArrayList<>();
+        for (ChangeRecord r : pendingTruncates) {
+            relids.add(table(((Truncation) r.value()).table()).relid());
+        }
+        Truncation first = (Truncation) pendingTruncates.get(0).value();
+        currentStatement = "TRUNCATE of " + pendingTruncates.stream().map(r -> ((Truncation) r.value()).table().toString()).toList();
+        try (PreparedStatement s = connection.prepareStatement("SELECT pgmesh.apply_truncate(?::oid[]::regclass[],"
+                + " ?::timestamptz, ?, ?)")) {
+            Array oids = connection.createArrayOf("int8", relids.toArray());
+            s.setArray(1, oids);
+            s.setString(2, ConflictLog.timestamp(tx.version));
+            s.setString(3, tx.version.node());
+            s.setBoolean(4, first.restartIdentity());
+            s.execute();
+        }
+        pendingTruncates.clear();
+        currentStatement = null;
+    }
+
+    private TargetTable table(TableId id) throws SQLException {
+        return tables.find(connection, id).orElseThrow(() -> new ConnectException("Table " + id
+                + " does not exist on node " + config.nodeName() + ". Create it (with the same columns and primary key"
+                + " as on " + tx.origin + "), then restart the task: nothing from this transaction on was applied."));
+    }
+
+    private void beginWriting() throws SQLException {
+        if (!tx.writing) {
+            session().begin(tx.origin, tx.originLsn, ConflictLog.timestamp(tx.version));
+            tx.writing = true;
+        }
+    }
+
+    private void finish(long lastOffset) throws SQLException {
+        flushTruncates();
+        if (tx.writing) {
+            progress.write(connection, topic, partition, lastOffset + 1, seen);
+            connection.commit();
+            session.applied(tx.origin, tx.originLsn);
+            storedOffset = lastOffset + 1;
+            lastStoreNanos = System.nanoTime();
+        }
+        durableOffset = lastOffset + 1;
+        durableSeen = SeenVector.of(seen.asMap());
+        tx = null;
+        storeWhenIdle();
+    }
+
+    /** Stores the position now and then when only passing records over, so a restart need not re-read them. */
+    private void storeWhenIdle() throws SQLException {
+        if (durableOffset > storedOffset
+                && System.nanoTime() - lastStoreNanos >= config.progressFlushInterval().toNanos()) {
+            progress.write(connection(), topic, partition, durableOffset, durableSeen);
+            connection.commit();
+            storedOffset = durableOffset;
+            lastStoreNanos = System.nanoTime();
+        }
+    }
+
+    private void abandon(String why) throws SQLException {
+        LOG.warn("Discarding the partly applied transaction {} of {} in {}-{}: {}", tx.originLsn, tx.origin, topic,
+                partition, why);
+        rollbackQuietly();
+    }
+
+    /**
+     * Undoes the open transaction after a failure and returns where the partition must be read
+     * again from: the end of the last transaction that committed (or was passed over).
+     */
+    public long rollback() {
+        rollbackQuietly();
+        long rewind = durableOffset >= 0 ? durableOffset : nextOffset;
+        nextOffset = rewind;
+        return rewind;
+    }
+
+    private void rollbackQuietly() {
+        tx = null;
+        pendingTruncates.clear();
+        seen = SeenVector.of(durableSeen.asMap());
+        currentStatement = null;
+        tables.forgetAll();
+        if (connection == null) {
+            return;
+        }
+        try {
+            connection.rollback();
+            if (session != null) {
+                session.forget();
+            }
+        } catch (SQLException e) {
+            LOG.debug("Rollback failed ({}); dropping the connection", e.getMessage());
+            closeConnection();
+        }
+    }
+
+    /** What was being applied when a failure struck, for the error message. */
+    public String currentStatement() {
+        return currentStatement;
+    }
+
+    /** The next offset whose effects are durable on this node, or -1 before the first. */
+    public long durableOffset() {
+        return durableOffset;
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    public int partition() {
+        return partition;
+    }
+
+    private OriginSession session() throws SQLException {
+        connection();
+        return session;
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = ApplyConnections.open(connector, config);
+            session = new OriginSession(connection);
+            applier.closeStatements();
+        }
+        return connection;
+    }
+
+    private void closeConnection() {
+        applier.closeStatements();
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // already broken: nothing to release
+            }
+        }
+        connection = null;
+        session = null;
+    }
+
+    @Override
+    public void close() {
+        rollbackQuietly();
+        closeConnection();
+    }
+
+    /** Runs maintenance statements on this partition's connection, outside any apply transaction. */
+    public void maintain(String sql) throws SQLException {
+        if (tx != null) {
+            return;
+        }
+        try (Statement s = connection().createStatement()) {
+            s.execute(sql);
+        }
+        connection.commit();
+    }
+}

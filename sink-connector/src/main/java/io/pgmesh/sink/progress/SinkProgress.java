@@ -1,0 +1,79 @@
+package io.pgmesh.sink.progress;
+
+import io.pgmesh.sink.conflict.SeenVector;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where a sink stands in a topic partition, stored in pgmesh.sink_progress in the same
+ * transaction as what it applied: the next offset to read, and what the peer is known to have
+ * seen (see {@link SeenVector}). On start the sink seeks there, whatever Kafka's consumer group
+ * remembers.
+ */
+public final class SinkProgress {
+
+    /** A stored position. */
+    public record Position(long nextOffset, SeenVector seen) {
+    }
+
+    private static final String READ = "SELECT next_offset, seen::text FROM pgmesh.sink_progress"
+            + " WHERE connector = ? AND topic = ? AND kafka_partition = ?";
+    private static final String WRITE = "INSERT INTO pgmesh.sink_progress AS p (connector, topic, kafka_partition,"
+            + " next_offset, seen, updated_at) VALUES (?, ?, ?, ?, ?::jsonb, now())"
+            + " ON CONFLICT (connector, topic, kafka_partition) DO UPDATE SET next_offset = EXCLUDED.next_offset,"
+            + " seen = EXCLUDED.seen, updated_at = now()";
+    private static final Pattern ENTRY = Pattern.compile("\"([a-z0-9_]{1,32})\"\\s*:\\s*(-?\\d+)");
+
+    private final String connector;
+
+    public SinkProgress(String connector) {
+        this.connector = connector;
+    }
+
+    public Optional<Position> read(Connection c, String topic, int partition) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(READ)) {
+            s.setString(1, connector);
+            s.setString(2, topic);
+            s.setInt(3, partition);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? Optional.of(new Position(rs.getLong(1), parse(rs.getString(2)))) : Optional.empty();
+            }
+        }
+    }
+
+    /** Stores the position in the connection's current transaction. */
+    public void write(Connection c, String topic, int partition, long nextOffset, SeenVector seen) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(WRITE)) {
+            s.setString(1, connector);
+            s.setString(2, topic);
+            s.setInt(3, partition);
+            s.setLong(4, nextOffset);
+            s.setString(5, format(seen));
+            s.executeUpdate();
+        }
+    }
+
+    static String format(SeenVector seen) {
+        StringBuilder json = new StringBuilder("{");
+        for (Map.Entry<String, Long> e : seen.asMap().entrySet()) {
+            json.append(json.length() > 1 ? "," : "").append('"').append(e.getKey()).append("\":").append(e.getValue());
+        }
+        return json.append('}').toString();
+    }
+
+    static SeenVector parse(String json) {
+        Map<String, Long> latest = new HashMap<>();
+        Matcher m = ENTRY.matcher(json == null ? "" : json);
+        while (m.find()) {
+            latest.put(m.group(1), Long.parseLong(m.group(2)));
+        }
+        return SeenVector.of(latest);
+    }
+}

@@ -1,0 +1,304 @@
+package io.pgmesh.sink.apply;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgmesh.common.Lsn;
+import io.pgmesh.common.NodeName;
+import io.pgmesh.common.TableId;
+import io.pgmesh.common.envelope.ColumnValue;
+import io.pgmesh.common.sql.PostgresConnector;
+import io.pgmesh.sink.config.PgmeshSinkConfig;
+import io.pgmesh.sink.conflict.ConflictJudge.Change;
+import io.pgmesh.sink.conflict.Version;
+import io.pgmesh.sink.schema.NodeSchema;
+import io.pgmesh.sink.schema.TargetTable;
+import io.pgmesh.sink.schema.TargetTables;
+import io.pgmesh.testkit.PgmeshConfigs;
+import io.pgmesh.testkit.postgres.PostgresNode;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The apply statements against a real PostgreSQL: last-update-wins on (commit time, node),
+ * tombstones, truncate markers, unchanged TOAST values, moved keys. Remote changes are applied
+ * through the sink's own classes in a replication-origin session, exactly as the sink does.
+ */
+@Timeout(120)
+class LastUpdateWinsIT {
+
+    private static final String DB = "lww";
+    private static final TableId T = new TableId("public", "t");
+    /** Remote versions well before any local write of the test run. */
+    private static final long T0 = Instant.parse("2020-01-01T00:00:00Z").toEpochMilli() * 1000;
+    private static PostgresNode server;
+    private static PgmeshSinkConfig config;
+    private Connection connection;
+    private OriginSession session;
+    private final ChangeApplier applier = new ChangeApplier(true);
+    private final TargetTables tables = new TargetTables();
+    private long lsn = 0x1000;
+
+    @BeforeAll
+    static void startServer() throws SQLException {
+        server = PostgresNode.start("lww");
+        server.createDatabase(DB);
+        config = new PgmeshSinkConfig(PgmeshConfigs.sink(server, DB, "me", List.of("n1", "n2")));
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @BeforeEach
+    void freshTable() throws SQLException {
+        server.execute(DB, "DROP TABLE IF EXISTS t", "CREATE TABLE t (id int PRIMARY KEY, v text, big text)");
+        connection = ApplyConnections.open(new PostgresConnector(config.database()), config);
+        NodeSchema.bootstrap(connection, new NodeName("me"));
+        server.execute(DB, "TRUNCATE pgmesh.tombstones");
+        session = new OriginSession(connection);
+    }
+
+    @AfterEach
+    void close() throws SQLException {
+        connection.close();
+    }
+
+    @Test
+    void bootstrapIsIdempotentAndRefusesAnotherNodeName() throws SQLException {
+        NodeSchema.bootstrap(connection, new NodeName("me"));
+        assertEquals("me", server.queryValue(DB, "SELECT pgmesh.local_node()"));
+        ConnectException e = assertThrows(ConnectException.class, () -> NodeSchema.bootstrap(connection, new NodeName("other")));
+        assertTrue(e.getMessage().contains("is pgmesh node 'me'"), e.getMessage());
+        assertEquals("3", server.queryValue(DB, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 't'::regclass"
+                + " AND tgname LIKE 'pgmesh\\_%' AND tgenabled = 'A'"));
+    }
+
+    @Test
+    void aNewerRemoteUpdateWinsAndAnOlderOneLosesReportingTheLocalVersion() throws SQLException {
+        ChangeApplier.Part insert = apply(insert(1, "first"), new Version(T0, "n1"));
+        assertTrue(insert.result().applied());
+        assertNull(insert.result().localRow());
+
+        ChangeApplier.Part newer = apply(update(1, "newer"), new Version(T0 + 10, "n2"));
+        assertTrue(newer.result().applied());
+        assertEquals(new Version(T0, "n1"), newer.result().localRow());
+
+        ChangeApplier.Part older = apply(update(1, "older"), new Version(T0 + 5, "n1"));
+        assertFalse(older.result().applied());
+        assertEquals(new Version(T0 + 10, "n2"), older.result().localRow());
+        assertEquals("newer", value(1));
+        assertEquals((T0 + 10) + "|n2", server.queryValue(DB, "SELECT pgmesh.micros((pgmesh.xact_version(xmin)).commit_ts)"
+                + " || '|' || (pgmesh.xact_version(xmin)).node FROM t WHERE id = 1"));
+    }
+
+    @Test
+    void equalCommitTimesAreDecidedByNodeName() throws SQLException {
+        apply(insert(1, "from n1"), new Version(T0, "n1"));
+        assertFalse(apply(update(1, "from n0"), new Version(T0, "n0")).result().applied(), "n0 < n1");
+        assertTrue(apply(update(1, "from n2"), new Version(T0, "n2")).result().applied(), "n2 > n1");
+        assertEquals("from n2", value(1));
+        assertFalse(apply(update(1, "again"), new Version(T0, "n2")).result().applied(), "the same version is no news");
+    }
+
+    @Test
+    void localWritesCountAsThisNodeAtTheirCommitTime() throws SQLException {
+        server.execute(DB, "INSERT INTO t VALUES (1, 'local')");
+        long local = Long.parseLong(server.queryValue(DB, "SELECT pgmesh.micros(pg_xact_commit_timestamp(xmin)) FROM t"));
+        ChangeApplier.Part part = apply(update(1, "remote"), new Version(local - 1, "zz"));
+        assertFalse(part.result().applied());
+        assertEquals(new Version(local, "me"), part.result().localRow());
+        assertTrue(apply(update(1, "remote"), new Version(local + 1, "a")).result().applied());
+    }
+
+    @Test
+    void aDeleteLeavesATombstoneThatOlderUpdatesAndInsertsCannotCrossButNewerOnesCan() throws SQLException {
+        apply(insert(1, "x"), new Version(T0, "n1"));
+        ChangeApplier.Part delete = apply(delete(1), new Version(T0 + 10, "n2"));
+        assertTrue(delete.result().applied());
+        assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM t"));
+
+        ChangeApplier.Part staleUpdate = apply(update(1, "stale"), new Version(T0 + 5, "n1"));
+        assertFalse(staleUpdate.result().applied());
+        assertEquals(new Version(T0 + 10, "n2"), staleUpdate.result().tombstone());
+        assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM t"));
+
+        assertTrue(apply(update(1, "recreated"), new Version(T0 + 20, "n1")).result().applied());
+        assertEquals("recreated", value(1));
+    }
+
+    @Test
+    void aDeleteOfAMissingRowStillLeavesATombstone() throws SQLException {
+        ChangeApplier.Part delete = apply(delete(7), new Version(T0 + 10, "n2"));
+        assertTrue(delete.result().applied());
+        assertNull(delete.result().localRow());
+        assertFalse(apply(insert(7, "late insert"), new Version(T0, "n1")).result().applied());
+        assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM t"));
+        assertFalse(apply(delete(7), new Version(T0 + 5, "n1")).result().applied(), "an older delete keeps the newer tombstone");
+        assertEquals((T0 + 10) + "", server.queryValue(DB, "SELECT pgmesh.micros((pgmesh.xact_version(xmin)).commit_ts)"
+                + " FROM pgmesh.tombstones"));
+    }
+
+    @Test
+    void aNewerLocalRowSurvivesARemoteDelete() throws SQLException {
+        apply(insert(1, "x"), new Version(T0 + 10, "n1"));
+        ChangeApplier.Part delete = apply(delete(1), new Version(T0 + 5, "n2"));
+        assertFalse(delete.result().applied());
+        assertEquals("x", value(1));
+    }
+
+    @Test
+    void aLocalDeleteWritesTheTombstoneWithItsOwnVersion() throws SQLException {
+        apply(insert(1, "x"), new Version(T0, "n1"));
+        server.execute(DB, "DELETE FROM t WHERE id = 1");
+        assertEquals("me", server.queryValue(DB, "SELECT (pgmesh.xact_version(xmin)).node FROM pgmesh.tombstones"));
+        assertEquals("{\"id\": 1}", server.queryValue(DB, "SELECT key::text FROM pgmesh.tombstones"));
+        assertFalse(apply(update(1, "older remote"), new Version(T0 + 1, "n1")).result().applied());
+        long later = Instant.now().plus(1, ChronoUnit.HOURS).toEpochMilli() * 1000;
+        assertTrue(apply(update(1, "newer remote"), new Version(later, "n1")).result().applied());
+    }
+
+    @Test
+    void unchangedToastValuesAreLeftAsTheyAre() throws SQLException {
+        Map<String, ColumnValue> image = image(1, "v1");
+        image.put("big", ColumnValue.of("big", "text", "B".repeat(5000)));
+        apply(new RowChange(Change.INSERT, T, Map.of("id", "1"), null, image), new Version(T0, "n1"));
+        Map<String, ColumnValue> update = image(1, "v2");
+        update.put("big", ColumnValue.unchangedToast("big", "text"));
+        assertTrue(apply(new RowChange(Change.UPDATE, T, Map.of("id", "1"), null, update), new Version(T0 + 1, "n1"))
+                .result().applied());
+        assertEquals("v2|5000", server.queryValue(DB, "SELECT v || '|' || length(big) FROM t WHERE id = 1"));
+    }
+
+    @Test
+    void anUpdateThatMovesTheKeyDeletesTheOldRowCarryingUnchangedToastValues() throws SQLException {
+        Map<String, ColumnValue> image = image(1, "v1");
+        image.put("big", ColumnValue.of("big", "text", "B".repeat(3000)));
+        apply(new RowChange(Change.INSERT, T, Map.of("id", "1"), null, image), new Version(T0, "n1"));
+        Map<String, ColumnValue> moved = image(2, "v1");
+        moved.put("big", ColumnValue.unchangedToast("big", "text"));
+        ChangeApplier.Applied applied = applier.apply(connection, table(), new RowChange(Change.UPDATE, T,
+                Map.of("id", "2"), Map.of("id", "1"), moved), begin(new Version(T0 + 1, "n1")));
+        connection.commit();
+        assertEquals(2, applied.parts().size());
+        assertEquals("2|3000", server.queryValue(DB, "SELECT id || '|' || length(big) FROM t"));
+        assertEquals("{\"id\": 1}", server.queryValue(DB, "SELECT key::text FROM pgmesh.tombstones"));
+    }
+
+    @Test
+    void aTruncateMarksTheTableSoOlderChangesInFlightStayOut() throws SQLException {
+        apply(insert(1, "x"), new Version(T0, "n1"));
+        server.execute(DB, "TRUNCATE t");
+        assertFalse(apply(insert(2, "older than the truncate"), new Version(T0 + 1, "n1")).result().applied());
+        long later = Instant.now().plus(1, ChronoUnit.HOURS).toEpochMilli() * 1000;
+        assertTrue(apply(insert(3, "newer"), new Version(later, "n1")).result().applied());
+        assertEquals("3", server.queryValue(DB, "SELECT string_agg(id::text, ',') FROM t"));
+    }
+
+    @Test
+    void aRemoteTruncateKeepsRowsNewerThanItself() throws SQLException {
+        apply(insert(1, "old"), new Version(T0, "n1"));
+        apply(insert(2, "new"), new Version(T0 + 100, "n2"));
+        begin(new Version(T0 + 50, "n1"));
+        try (var s = connection.prepareStatement("SELECT pgmesh.apply_truncate(ARRAY['public.t'::regclass], ?::timestamptz, 'n1', false)")) {
+            s.setString(1, Instant.EPOCH.plus(T0 + 50, ChronoUnit.MICROS).toString());
+            s.execute();
+        }
+        connection.commit();
+        assertEquals("2", server.queryValue(DB, "SELECT string_agg(id::text, ',') FROM t"));
+    }
+
+    @Test
+    void aRowWrittenBeforeCommitTimestampsWereKeptHasNoTimeAndLoses() throws SQLException {
+        connection.close();
+        server.execute("postgres", "ALTER SYSTEM SET track_commit_timestamp = off");
+        server.restart(PostgresNode.StopMode.FAST);
+        server.execute(DB, "INSERT INTO t VALUES (1, 'from before pgmesh')");
+        server.execute("postgres", "ALTER SYSTEM RESET track_commit_timestamp");
+        server.restart(PostgresNode.StopMode.FAST);
+        connection = ApplyConnections.open(new PostgresConnector(config.database()), config);
+        session = new OriginSession(connection);
+        assertEquals("-infinity", server.queryValue(DB, "SELECT (pgmesh.xact_version(xmin)).commit_ts FROM t"));
+        ChangeApplier.Part part = apply(update(1, "replicated"), new Version(1, "n1"));
+        assertTrue(part.result().applied());
+        assertEquals(new Version(Version.UNKNOWN_TIME, "me"), part.result().localRow());
+    }
+
+    @Test
+    void hostileNamesAreQuotedEverywhere() throws SQLException {
+        server.execute(DB, "CREATE SCHEMA IF NOT EXISTS \"Wé'ird \"\"S\"", "DROP TABLE IF EXISTS \"Wé'ird \"\"S\".\"select\"",
+                "CREATE TABLE \"Wé'ird \"\"S\".\"select\" (\"from\" int, \"Ke'y\" text, \"v;drop\" text,"
+                        + " PRIMARY KEY (\"from\", \"Ke'y\"))");
+        TableId id = new TableId("Wé'ird \"S", "select");
+        TargetTable table = tables.find(connection, id).orElseThrow();
+        Map<String, ColumnValue> image = new LinkedHashMap<>();
+        image.put("from", ColumnValue.of("from", "integer", "1"));
+        image.put("Ke'y", ColumnValue.of("Ke'y", "text", "k'1"));
+        image.put("v;drop", ColumnValue.of("v;drop", "text", "x'); DROP TABLE t; --"));
+        Map<String, String> key = Map.of("from", "1", "Ke'y", "k'1");
+        applier.apply(connection, table, new RowChange(Change.INSERT, id, key, null, image), begin(new Version(T0, "n1")));
+        connection.commit();
+        applier.apply(connection, table, new RowChange(Change.DELETE, id, key, null, null), begin(new Version(T0 + 1, "n1")));
+        connection.commit();
+        assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM \"Wé'ird \"\"S\".\"select\""));
+        assertEquals("{\"Ke'y\": \"k'1\", \"from\": 1}", server.queryValue(DB, "SELECT key::text FROM pgmesh.tombstones"));
+    }
+
+    private ChangeApplier.Part apply(RowChange change, Version version) throws SQLException {
+        ChangeApplier.Applied applied = applier.apply(connection, table(), change, begin(version));
+        connection.commit();
+        session.applied(new NodeName(version.node()), new Lsn(lsn));
+        return applied.parts().get(applied.parts().size() - 1);
+    }
+
+    private Version begin(Version version) throws SQLException {
+        session.begin(new NodeName(version.node()), new Lsn(++lsn), io.pgmesh.sink.conflict.ConflictLog.timestamp(version));
+        return version;
+    }
+
+    private TargetTable table() throws SQLException {
+        tables.forgetAll();
+        return tables.find(connection, T).orElseThrow();
+    }
+
+    private String value(int id) {
+        return server.queryValue(DB, "SELECT v FROM t WHERE id = " + id);
+    }
+
+    private static Map<String, ColumnValue> image(int id, String v) {
+        Map<String, ColumnValue> image = new LinkedHashMap<>();
+        image.put("id", ColumnValue.of("id", "integer", Integer.toString(id)));
+        image.put("v", ColumnValue.of("v", "text", v));
+        return image;
+    }
+
+    private static RowChange insert(int id, String v) {
+        return new RowChange(Change.INSERT, T, Map.of("id", Integer.toString(id)), null, image(id, v));
+    }
+
+    private static RowChange update(int id, String v) {
+        return new RowChange(Change.UPDATE, T, Map.of("id", Integer.toString(id)), null, image(id, v));
+    }
+
+    private static RowChange delete(int id) {
+        return new RowChange(Change.DELETE, T, Map.of("id", Integer.toString(id)), null, null);
+    }
+}

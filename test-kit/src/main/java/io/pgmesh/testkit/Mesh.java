@@ -1,0 +1,138 @@
+package io.pgmesh.testkit;
+
+import io.pgmesh.testkit.connect.ConnectCluster;
+import io.pgmesh.testkit.postgres.PostgresNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+import org.awaitility.Awaitility;
+
+/**
+ * A pgmesh cluster for tests: one real PostgreSQL server per node (replication origins are
+ * server-wide, so nodes never share one), each with a source and a sink connector in the given
+ * Connect cluster, created through REST. Node topics are created first, so sinks see them at once.
+ */
+public final class Mesh implements AutoCloseable {
+
+    public static final String DATABASE = "app";
+    private static final String SYNC_TABLE = "public.mesh_sync";
+
+    private final ConnectCluster connect;
+    private final Map<String, PostgresNode> servers = new LinkedHashMap<>();
+
+    private Mesh(ConnectCluster connect) {
+        this.connect = connect;
+    }
+
+    /**
+     * Starts servers for {@code nodes}, runs {@code schema} on each (every node needs the same
+     * tables), then creates every node's source and sink.
+     *
+     * @param sourceConfig adjusts each source's configuration; {@code sinkConfig} each sink's
+     */
+    public static Mesh start(ConnectCluster connect, List<String> nodes, List<String> schema,
+                             UnaryOperator<Map<String, String>> sourceConfig,
+                             UnaryOperator<Map<String, String>> sinkConfig) {
+        Mesh mesh = new Mesh(connect);
+        try {
+            for (String node : nodes) {
+                PostgresNode server = PostgresNode.start(node);
+                mesh.servers.put(node, server);
+                server.createDatabase(DATABASE);
+                List<String> ddl = new ArrayList<>(schema);
+                ddl.add("CREATE TABLE " + SYNC_TABLE + " (node text PRIMARY KEY, token text NOT NULL)");
+                server.execute(DATABASE, ddl.toArray(String[]::new));
+                connect.kafka().createTopic("pgmesh." + node, 1);
+            }
+            for (String node : nodes) {
+                connect.createConnector("src-" + node, sourceConfig.apply(
+                        PgmeshConfigs.source(mesh.servers.get(node), DATABASE, node)));
+            }
+            for (String node : nodes) {
+                List<String> peers = nodes.stream().filter(n -> !n.equals(node)).toList();
+                connect.createConnector("sink-" + node, sinkConfig.apply(
+                        PgmeshConfigs.sink(mesh.servers.get(node), DATABASE, node, peers)));
+            }
+            for (String node : nodes) {
+                connect.awaitRunning("src-" + node, 1, Duration.ofSeconds(90));
+                connect.awaitRunning("sink-" + node, nodes.size() - 1, Duration.ofSeconds(90));
+            }
+            return mesh;
+        } catch (RuntimeException e) {
+            mesh.close();
+            throw e;
+        }
+    }
+
+    public PostgresNode server(String node) {
+        return servers.get(node);
+    }
+
+    public List<String> nodes() {
+        return List.copyOf(servers.keySet());
+    }
+
+    /**
+     * Waits until every node has applied everything every other node committed before this call:
+     * each node writes a fresh token into {@code mesh_sync}, and every node must show every token.
+     * Changes of one origin are applied in their commit order, so seeing a node's token means
+     * having applied all that node committed before it.
+     */
+    public void awaitSynced(Duration timeout) {
+        Map<String, String> tokens = new LinkedHashMap<>();
+        for (String node : servers.keySet()) {
+            String token = UUID.randomUUID().toString();
+            tokens.put(node, token);
+            servers.get(node).execute(DATABASE, "INSERT INTO " + SYNC_TABLE + " VALUES ('" + node + "', '" + token
+                    + "') ON CONFLICT (node) DO UPDATE SET token = EXCLUDED.token");
+        }
+        Awaitility.await("every node applied every other node's changes").atMost(timeout)
+                .pollInterval(Duration.ofMillis(500)).until(() -> {
+                    for (String node : servers.keySet()) {
+                        connect.assertNotFailed("sink-" + node);
+                        connect.assertNotFailed("src-" + node);
+                        Map<String, String> seen = new LinkedHashMap<>();
+                        servers.get(node).query(DATABASE, "SELECT node, token FROM " + SYNC_TABLE)
+                                .forEach(r -> seen.put(r.get(0), r.get(1)));
+                        if (!seen.equals(tokens)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+    }
+
+    /** The ordered md5 of every row of {@code table} on {@code node}: equal means identical. */
+    public String digest(String node, String table) {
+        return servers.get(node).queryValue(DATABASE, "SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text),"
+                + " '')) || ':' || count(*) FROM " + table + " AS t");
+    }
+
+    /** The digests of {@code table} on every node, by node. */
+    public Map<String, String> digests(String table) {
+        Map<String, String> digests = new LinkedHashMap<>();
+        for (String node : servers.keySet()) {
+            digests.put(node, digest(node, table));
+        }
+        return digests;
+    }
+
+    @Override
+    public void close() {
+        for (String node : servers.keySet()) {
+            for (String connector : List.of("sink-" + node, "src-" + node)) {
+                try {
+                    connect.delete("connectors/" + connector);
+                } catch (RuntimeException ignored) {
+                    // the cluster may be gone already
+                }
+            }
+        }
+        servers.values().forEach(PostgresNode::close);
+        servers.clear();
+    }
+}
