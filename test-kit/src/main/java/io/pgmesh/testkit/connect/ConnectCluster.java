@@ -90,7 +90,7 @@ public final class ConnectCluster implements AutoCloseable {
 
     public Response put(String path, Object body) {
         return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(toJson(body))));
+                .PUT(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(toJson(body))));
     }
 
     public Response post(String path, Object body) {
@@ -188,6 +188,34 @@ public final class ConnectCluster implements AutoCloseable {
 
     public void restartTask(String name, int task) {
         expectOk(post("connectors/" + encode(name) + "/tasks/" + task + "/restart", null));
+    }
+
+    /** PUT /connectors/{name}/pause, then waits until the connector and its tasks are PAUSED. */
+    public void pauseConnector(String name, Duration timeout) {
+        expectOk(put("connectors/" + encode(name) + "/pause", null));
+        awaitState(name, "PAUSED", timeout);
+    }
+
+    /** PUT /connectors/{name}/resume, then waits until it runs again. */
+    public void resumeConnector(String name, Duration timeout) {
+        expectOk(put("connectors/" + encode(name) + "/resume", null));
+        awaitState(name, "RUNNING", timeout);
+    }
+
+    private void awaitState(String name, String state, Duration timeout) {
+        Awaitility.await("connector " + name + " " + state).atMost(timeout).pollInterval(Duration.ofMillis(250))
+                .until(() -> {
+                    JsonNode s = status(name);
+                    if (s == null || !state.equals(s.path("connector").path("state").asText())) {
+                        return false;
+                    }
+                    for (JsonNode task : s.path("tasks")) {
+                        if (!state.equals(task.path("state").asText())) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
     }
 
     public void deleteConnector(String name) {

@@ -1,0 +1,182 @@
+package io.pgmesh.sink.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgmesh.common.envelope.Operation;
+import io.pgmesh.testkit.Mesh;
+import io.pgmesh.testkit.PgmeshConfigs;
+import io.pgmesh.testkit.connect.ConnectCluster;
+import io.pgmesh.testkit.connect.NodeTopic;
+import io.pgmesh.testkit.connect.NodeTopic.Decoded;
+import io.pgmesh.testkit.postgres.PostgresNode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/** Two nodes that both take writes, through a real broker and Connect worker. */
+@Timeout(300)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TwoNodeMeshIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static ConnectCluster connect;
+    private static Mesh mesh;
+
+    @BeforeAll
+    static void startMesh() {
+        connect = ConnectCluster.start("mesh2");
+        mesh = Mesh.start(connect, List.of("n1", "n2"), List.of(
+                "CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, balance numeric(12,2), note text)",
+                TypesTable.DDL), PgmeshConfigs::exactlyOnce, c -> c);
+    }
+
+    @AfterAll
+    static void stopMesh() {
+        if (mesh != null) {
+            mesh.close();
+        }
+        if (connect != null) {
+            connect.close();
+        }
+    }
+
+    private static PostgresNode n1() {
+        return mesh.server("n1");
+    }
+
+    private static PostgresNode n2() {
+        return mesh.server("n2");
+    }
+
+    @Test
+    @Order(1)
+    void writesOnBothNodesReachTheOtherAndEachChangeIsForwardedOnce() {
+        n1().execute(Mesh.DATABASE, "INSERT INTO accounts SELECT g, 'n1-' || g, g * 10, NULL FROM generate_series(1, 50) g");
+        n2().execute(Mesh.DATABASE, "INSERT INTO accounts SELECT g, 'n2-' || g, g * 10, NULL FROM generate_series(51, 100) g");
+        n1().execute(Mesh.DATABASE, "UPDATE accounts SET balance = balance + 1 WHERE id <= 10",
+                "DELETE FROM accounts WHERE id BETWEEN 41 AND 45");
+        n2().execute(Mesh.DATABASE, "UPDATE accounts SET note = 'touched by n2' WHERE id > 90",
+                "BEGIN; DELETE FROM accounts WHERE id = 99; UPDATE accounts SET owner = 'moved' WHERE id = 60; COMMIT");
+        mesh.awaitSynced(WAIT);
+
+        assertEquals(mesh.digest("n1", "accounts"), mesh.digest("n2", "accounts"));
+        assertEquals("94", n2().queryValue(Mesh.DATABASE, "SELECT count(*) FROM accounts"));
+        assertEquals("touched by n2", n1().queryValue(Mesh.DATABASE, "SELECT note FROM accounts WHERE id = 95"));
+
+        Awaitility.await("forwarded copies in both topics").atMost(WAIT).pollInterval(Duration.ofSeconds(1))
+                .until(() -> rowChangesByOrigin("pgmesh.n1").equals(rowChangesByOrigin("pgmesh.n2")));
+        Map<String, Long> n1Topic = rowChangesByOrigin("pgmesh.n1");
+        assertEquals(Map.of("n1", 65L, "n2", 62L), n1Topic,
+                "every change once in its origin's topic and once as the copy the peer forwarded");
+    }
+
+    @Test
+    @Order(2)
+    void concurrentUpdatesConvergeToTheLaterCommitAndEachNodeLogsTheConflictOnce() throws Exception {
+        n1().execute(Mesh.DATABASE, "INSERT INTO accounts VALUES (1000, 'shared', 0, 'original')");
+        mesh.awaitSynced(WAIT);
+        connect.pauseConnector("sink-n1", WAIT);
+        connect.pauseConnector("sink-n2", WAIT);
+        CyclicBarrier together = new CyclicBarrier(2);
+        Thread other = new Thread(() -> updateAtOnce(n2(), together, "written on n2"));
+        other.start();
+        updateAtOnce(n1(), together, "written on n1");
+        other.join();
+        long n1Time = commitMicros(n1());
+        long n2Time = commitMicros(n2());
+        String winner = n1Time > n2Time ? "n1" : "n2";
+        connect.resumeConnector("sink-n1", WAIT);
+        connect.resumeConnector("sink-n2", WAIT);
+        mesh.awaitSynced(WAIT);
+
+        for (PostgresNode node : List.of(n1(), n2())) {
+            assertEquals("written on " + winner, node.queryValue(Mesh.DATABASE, "SELECT note FROM accounts WHERE id = 1000"));
+            assertEquals(List.of(List.of("update_origin_differs", "{\"id\": \"1000\"}")), node.query(Mesh.DATABASE,
+                    "SELECT conflict_type, key::text FROM pgmesh.conflicts WHERE key = '{\"id\": \"1000\"}'"),
+                    "one conflict logged on " + node.name());
+        }
+        String loser = winner.equals("n1") ? "n2" : "n1";
+        assertEquals("keep_local", mesh.server(winner).queryValue(Mesh.DATABASE,
+                "SELECT resolution FROM pgmesh.conflicts WHERE key = '{\"id\": \"1000\"}'"));
+        assertEquals("apply_remote", mesh.server(loser).queryValue(Mesh.DATABASE,
+                "SELECT resolution FROM pgmesh.conflicts WHERE key = '{\"id\": \"1000\"}'"));
+        assertEquals(mesh.digest("n1", "accounts"), mesh.digest("n2", "accounts"));
+    }
+
+    @Test
+    @Order(3)
+    void everyColumnTypeReplicatesWithEveryValueEqualAsText() {
+        n1().execute(Mesh.DATABASE, TypesTable.ROWS);
+        mesh.awaitSynced(WAIT);
+        List<List<String>> onN1 = n1().query(Mesh.DATABASE, TypesTable.SELECT_AS_TEXT);
+        assertEquals(3, onN1.size());
+        assertEquals(onN1, n2().query(Mesh.DATABASE, TypesTable.SELECT_AS_TEXT));
+    }
+
+    @Test
+    @Order(4)
+    void aMissingTableFailsTheTaskNamingItAndAfterTheFixNothingIsLost() {
+        n1().execute(Mesh.DATABASE, "CREATE TABLE late (id int PRIMARY KEY, v text)",
+                "INSERT INTO late VALUES (1, 'a'), (2, 'b')", "INSERT INTO late VALUES (3, 'c')");
+        String trace = connect.awaitTaskFailed("sink-n2", WAIT);
+        assertTrue(trace.contains("\"public\".\"late\" does not exist on node n2"), trace);
+        n1().execute(Mesh.DATABASE, "INSERT INTO late VALUES (4, 'written while n2 was stopped')",
+                "UPDATE accounts SET note = 'after the failure' WHERE id = 1");
+
+        n2().execute(Mesh.DATABASE, "CREATE TABLE late (id int PRIMARY KEY, v text)");
+        assertTrue(connect.post("connectors/sink-n2/restart?includeTasks=true&onlyFailed=true", null).ok());
+        mesh.awaitSynced(WAIT);
+        assertEquals(mesh.digest("n1", "late"), mesh.digest("n2", "late"));
+        assertEquals("4", n2().queryValue(Mesh.DATABASE, "SELECT count(*) FROM late"));
+        assertEquals("after the failure", n2().queryValue(Mesh.DATABASE, "SELECT note FROM accounts WHERE id = 1"));
+    }
+
+    @Test
+    @Order(5)
+    void onceIdleNothingMoreIsProducedButEachNodesOwnHeartbeats() throws Exception {
+        mesh.awaitSynced(WAIT);
+        Thread.sleep(3000);
+        long n1End = NodeTopic.readAll(connect.bootstrapServers(), "pgmesh.n1").size();
+        long n2End = NodeTopic.readAll(connect.bootstrapServers(), "pgmesh.n2").size();
+        Thread.sleep(30_000);
+        for (String node : List.of("n1", "n2")) {
+            List<Decoded> all = NodeTopic.readAll(connect.bootstrapServers(), "pgmesh." + node);
+            List<Decoded> since = all.subList((int) (node.equals("n1") ? n1End : n2End), all.size());
+            assertTrue(since.stream().allMatch(r -> r.headers().op() == Operation.HEARTBEAT
+                    && r.headers().originNode().value().equals(node)), "only " + node + "'s own heartbeats: " + since);
+            assertTrue(!since.isEmpty(), "heartbeats keep coming");
+        }
+    }
+
+    private static Map<String, Long> rowChangesByOrigin(String topic) {
+        return NodeTopic.readAll(connect.bootstrapServers(), topic).stream()
+                .filter(r -> r.headers().op() != Operation.HEARTBEAT && r.headers().op() != Operation.MESSAGE)
+                .filter(r -> r.key().table() != null && r.key().table().table().equals("accounts"))
+                .collect(Collectors.groupingBy(r -> r.headers().originNode().value(), Collectors.counting()));
+    }
+
+    private static void updateAtOnce(PostgresNode node, CyclicBarrier together, String note) {
+        try {
+            together.await();
+            node.execute(Mesh.DATABASE, "UPDATE accounts SET note = '" + note + "' WHERE id = 1000");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long commitMicros(PostgresNode node) {
+        return Long.parseLong(node.queryValue(Mesh.DATABASE,
+                "SELECT pgmesh.micros(pg_xact_commit_timestamp(xmin)) FROM accounts WHERE id = 1000"));
+    }
+}
