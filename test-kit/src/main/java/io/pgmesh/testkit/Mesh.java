@@ -60,12 +60,20 @@ public final class Mesh implements AutoCloseable {
             for (String node : nodes) {
                 connect.awaitRunning("src-" + node, 1, Duration.ofSeconds(90));
                 connect.awaitRunning("sink-" + node, nodes.size() - 1, Duration.ofSeconds(90));
+                mesh.awaitSlot(node);
             }
             return mesh;
         } catch (RuntimeException e) {
             mesh.close();
             throw e;
         }
+    }
+
+    /** Waits until the node's source created its slot: what is committed before is not streamed. */
+    private void awaitSlot(String node) {
+        Awaitility.await("slot of " + node).atMost(Duration.ofSeconds(90)).until(() -> !servers.get(node).query(
+                "postgres", "SELECT 1 FROM pg_replication_slots WHERE slot_name = 'pgmesh_" + node
+                        + "' AND confirmed_flush_lsn IS NOT NULL").isEmpty());
     }
 
     public PostgresNode server(String node) {

@@ -2,9 +2,9 @@ package io.pgmesh.sink.apply;
 
 import io.pgmesh.common.Lsn;
 import io.pgmesh.common.NodeName;
+import io.pgmesh.sink.progress.SinkProgress;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,8 +13,9 @@ import java.util.Map;
  * The replication-origin session of an apply connection. Every applied transaction runs under the
  * origin {@code pgmesh_<origin node>} with {@code pg_replication_origin_xact_setup(origin LSN,
  * origin commit time)}: PostgreSQL then stamps the written rows with the origin's commit time and
- * id, the node's source tags the changes with their origin, and the origin's progress commits
- * atomically with the data, which is what makes apply exactly-once.
+ * id, and the node's source tags the changes with their origin. Which transactions are applied is
+ * kept in pgmesh.applied_origins, committed with them (see {@link SinkProgress}): PostgreSQL's own
+ * origin progress also advances when a transaction that called xact_setup rolls back.
  */
 public final class OriginSession {
 
@@ -27,25 +28,17 @@ public final class OriginSession {
     }
 
     /**
-     * The last origin LSN of {@code origin} applied on this node (committed), read once and then
-     * kept up to date by {@link #applied}.
+     * The last origin LSN of {@code origin} applied on this node (committed), read once from
+     * pgmesh.applied_origins and then kept up to date by {@link #applied}.
      */
     public Lsn progress(NodeName origin) throws SQLException {
         Lsn known = progress.get(origin);
         if (known != null) {
             return known;
         }
-        try (PreparedStatement s = connection.prepareStatement(
-                "SELECT pg_replication_origin_progress(?, false)::text FROM pg_replication_origin WHERE roname = ?")) {
-            s.setString(1, origin.originName());
-            s.setString(2, origin.originName());
-            try (ResultSet rs = s.executeQuery()) {
-                String lsn = rs.next() ? rs.getString(1) : null;
-                Lsn value = lsn == null ? Lsn.INVALID : Lsn.parse(lsn);
-                progress.put(origin, value);
-                return value;
-            }
-        }
+        Lsn value = SinkProgress.applied(connection, origin.value());
+        progress.put(origin, value);
+        return value;
     }
 
     /** Starts the transaction of a change from {@code origin}, committed there at {@code lsn} and {@code time}. */

@@ -143,6 +143,10 @@ public final class PartitionApplier implements AutoCloseable {
             tx = new Transaction(h, r.version());
         }
         tx.lastSeq = h.txSeq();
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{}-{} offset {}: {} of {} at {} seq {} last {} (durable {})", topic, partition, r.offset(),
+                    h.op().wireName(), h.originNode(), h.originLsn(), h.txSeq(), h.txLast(), durableOffset);
+        }
         handle(r, filter.verdict(h, owner, h.originNode().equals(config.nodeName()) ? Lsn.INVALID
                 : session().progress(h.originNode())));
         if (h.txLast()) {
@@ -236,7 +240,8 @@ public final class PartitionApplier implements AutoCloseable {
     private void finish(long lastOffset) throws SQLException {
         flushTruncates();
         if (tx.writing) {
-            progress.write(connection, topic, partition, lastOffset + 1, seen);
+            progress.write(connection, topic, partition, lastOffset + 1, seen, tx.origin.value(), tx.originLsn,
+                    ConflictLog.timestamp(tx.version));
             connection.commit();
             session.applied(tx.origin, tx.originLsn);
             storedOffset = lastOffset + 1;

@@ -1,5 +1,6 @@
 package io.pgmesh.sink.progress;
 
+import io.pgmesh.common.Lsn;
 import io.pgmesh.sink.conflict.SeenVector;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -29,6 +30,10 @@ public final class SinkProgress {
             + " next_offset, seen, updated_at) VALUES (?, ?, ?, ?, ?::jsonb, now())"
             + " ON CONFLICT (connector, topic, kafka_partition) DO UPDATE SET next_offset = EXCLUDED.next_offset,"
             + " seen = EXCLUDED.seen, updated_at = now()";
+    private static final String WRITE_WITH_ORIGIN = "WITH o AS (INSERT INTO pgmesh.applied_origins AS a (origin, lsn,"
+            + " commit_ts) VALUES (?, ?::pg_lsn, ?::timestamptz) ON CONFLICT (origin) DO UPDATE"
+            + " SET lsn = greatest(a.lsn, EXCLUDED.lsn), commit_ts = EXCLUDED.commit_ts, updated_at = now()) " + WRITE;
+    private static final String APPLIED = "SELECT lsn::text FROM pgmesh.applied_origins WHERE origin = ?";
     private static final Pattern ENTRY = Pattern.compile("\"([a-z0-9_]{1,32})\"\\s*:\\s*(-?\\d+)");
 
     private final String connector;
@@ -51,13 +56,43 @@ public final class SinkProgress {
     /** Stores the position in the connection's current transaction. */
     public void write(Connection c, String topic, int partition, long nextOffset, SeenVector seen) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(WRITE)) {
-            s.setString(1, connector);
-            s.setString(2, topic);
-            s.setInt(3, partition);
-            s.setLong(4, nextOffset);
-            s.setString(5, format(seen));
+            bindPosition(s, 1, topic, partition, nextOffset, seen);
             s.executeUpdate();
         }
+    }
+
+    /**
+     * Stores the position and that {@code origin}'s transaction at {@code originLsn} is applied, in
+     * the connection's current transaction: the two commit, or roll back, with what was applied.
+     */
+    public void write(Connection c, String topic, int partition, long nextOffset, SeenVector seen, String origin,
+                      Lsn originLsn, String originCommitTime) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(WRITE_WITH_ORIGIN)) {
+            s.setString(1, origin);
+            s.setString(2, originLsn.toString());
+            s.setString(3, originCommitTime);
+            bindPosition(s, 4, topic, partition, nextOffset, seen);
+            s.executeUpdate();
+        }
+    }
+
+    /** The last transaction of {@code origin} applied on this node; {@link Lsn#INVALID} when none. */
+    public static Lsn applied(Connection c, String origin) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(APPLIED)) {
+            s.setString(1, origin);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? Lsn.parse(rs.getString(1)) : Lsn.INVALID;
+            }
+        }
+    }
+
+    private void bindPosition(PreparedStatement s, int first, String topic, int partition, long nextOffset,
+                              SeenVector seen) throws SQLException {
+        s.setString(first, connector);
+        s.setString(first + 1, topic);
+        s.setInt(first + 2, partition);
+        s.setLong(first + 3, nextOffset);
+        s.setString(first + 4, format(seen));
     }
 
     static String format(SeenVector seen) {

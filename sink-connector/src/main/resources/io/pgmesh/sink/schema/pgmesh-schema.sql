@@ -255,5 +255,16 @@ CREATE TABLE IF NOT EXISTS pgmesh.sink_progress (
     PRIMARY KEY (connector, topic, kafka_partition)
 );
 
+-- The last transaction of each origin applied on this node, committed with it. (PostgreSQL's own
+-- replication-origin progress is not used to skip applied transactions: a transaction that set
+-- pg_replication_origin_xact_setup and then rolls back, or whose session is killed, advances it
+-- too, as if it had been applied.)
+CREATE TABLE IF NOT EXISTS pgmesh.applied_origins (
+    origin text PRIMARY KEY,
+    lsn pg_lsn NOT NULL,
+    commit_ts timestamptz,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
 INSERT INTO pgmesh.schema_version (version) VALUES (1)
 ON CONFLICT (singleton) DO UPDATE SET version = greatest(pgmesh.schema_version.version, EXCLUDED.version);

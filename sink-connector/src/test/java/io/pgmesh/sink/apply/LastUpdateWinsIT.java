@@ -243,6 +243,19 @@ class LastUpdateWinsIT {
     }
 
     @Test
+    void aRolledBackApplyIsNotCountedAsAppliedThoughPostgresOriginProgressMoves() throws SQLException {
+        apply(insert(1, "applied"), new Version(T0, "n1"));
+        Lsn applied = io.pgmesh.sink.progress.SinkProgress.applied(connection, "n1");
+        connection.commit();
+        session.begin(new NodeName("n1"), new Lsn(0xFFFFFF), "2020-01-01T00:00:00Z");
+        applier.apply(connection, table(), insert(2, "rolled back"), new Version(T0 + 1, "n1"));
+        connection.rollback();
+        assertEquals("0/FFFFFF", server.queryValue(DB, "SELECT pg_replication_origin_progress('pgmesh_n1', false)"),
+                "PostgreSQL advances an origin's progress when a transaction that called xact_setup rolls back");
+        assertEquals(applied, io.pgmesh.sink.progress.SinkProgress.applied(connection, "n1"));
+    }
+
+    @Test
     void hostileNamesAreQuotedEverywhere() throws SQLException {
         server.execute(DB, "CREATE SCHEMA IF NOT EXISTS \"Wé'ird \"\"S\"", "DROP TABLE IF EXISTS \"Wé'ird \"\"S\".\"select\"",
                 "CREATE TABLE \"Wé'ird \"\"S\".\"select\" (\"from\" int, \"Ke'y\" text, \"v;drop\" text,"
@@ -264,6 +277,8 @@ class LastUpdateWinsIT {
 
     private ChangeApplier.Part apply(RowChange change, Version version) throws SQLException {
         ChangeApplier.Applied applied = applier.apply(connection, table(), change, begin(version));
+        new io.pgmesh.sink.progress.SinkProgress("test").write(connection, "t", 0, lsn, new io.pgmesh.sink.conflict.SeenVector(),
+                version.node(), new Lsn(lsn), io.pgmesh.sink.conflict.ConflictLog.timestamp(version));
         connection.commit();
         session.applied(new NodeName(version.node()), new Lsn(lsn));
         return applied.parts().get(applied.parts().size() - 1);

@@ -56,6 +56,7 @@ class SourceResumeIT {
         String connector = "src-" + node;
         connect.createConnector(connector, exactlyOnce ? PgmeshConfigs.exactlyOnce(config) : config);
         connect.awaitRunning(connector, 1, WAIT);
+        Topics.awaitSlot(server, "pgmesh_" + node, WAIT);
 
         InsertWriter writer = InsertWriter.start(server, db, "w", 1);
         awaitMoreRows(writer, connector, "pgmesh." + node);

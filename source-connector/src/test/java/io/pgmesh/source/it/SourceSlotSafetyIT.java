@@ -62,6 +62,7 @@ class SourceSlotSafetyIT {
         config.put("heartbeat.interval.ms", "300");
         connect.createConnector("src-hold", config);
         connect.awaitRunning("src-hold", 1, WAIT);
+        Topics.awaitSlot(server, "pgmesh_hold", WAIT);
 
         InsertWriter writer = InsertWriter.start(server, db, "w", 1);
         Topics.awaitInserted(connect, "src-hold", "pgmesh.hold", 200, WAIT);

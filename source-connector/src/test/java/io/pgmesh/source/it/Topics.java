@@ -61,6 +61,14 @@ final class Topics {
         return counts;
     }
 
+    /**
+     * Waits until the source has created its slot: changes committed before that are not streamed
+     * (a connector is RUNNING as soon as its task started; the slot is created just after).
+     */
+    static void awaitSlot(PostgresNode server, String slot, Duration wait) {
+        Awaitility.await("slot " + slot + " created").atMost(wait).until(() -> confirmedFlush(server, slot).isValid());
+    }
+
     static Lsn confirmedFlush(PostgresNode server, String slot) {
         List<List<String>> rows = server.query("postgres",
                 "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '" + slot + "'");

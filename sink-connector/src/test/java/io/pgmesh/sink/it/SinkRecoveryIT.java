@@ -1,0 +1,128 @@
+package io.pgmesh.sink.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgmesh.testkit.Mesh;
+import io.pgmesh.testkit.PgmeshConfigs;
+import io.pgmesh.testkit.connect.ConnectCluster;
+import io.pgmesh.testkit.connect.NodeTopic;
+import io.pgmesh.testkit.postgres.PostgresNode;
+import io.pgmesh.testkit.workload.InsertWriter;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.awaitility.Awaitility;
+import org.apache.kafka.connect.util.clusters.WorkerHandle;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Apply is exactly-once through task kills, killed database sessions and a worker restart, and
+ * records that are not pgmesh changes go to the dead-letter queue or fail the task, never applied.
+ */
+@Timeout(400)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SinkRecoveryIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(180);
+    private static ConnectCluster connect;
+    private static Mesh mesh;
+
+    @BeforeAll
+    static void startMesh() {
+        connect = ConnectCluster.start("recovery");
+        mesh = Mesh.start(connect, List.of("n1", "n2"), List.of(
+                "CREATE TABLE log (id bigint, payload text)",
+                "CREATE TABLE w (id bigint PRIMARY KEY, payload text)"), c -> c, c -> c);
+    }
+
+    @AfterAll
+    static void stopMesh() {
+        if (mesh != null) {
+            mesh.close();
+        }
+        if (connect != null) {
+            connect.close();
+        }
+    }
+
+    private static PostgresNode n1() {
+        return mesh.server("n1");
+    }
+
+    private static PostgresNode n2() {
+        return mesh.server("n2");
+    }
+
+    @Test
+    @Order(1)
+    void killedTasksSessionsAndARestartedWorkerStillApplyEveryRowExactlyOnce() throws Exception {
+        InsertWriter writer = InsertWriter.start(n1(), Mesh.DATABASE, "log", 1);
+        awaitRowsOnN2(writer, 200);
+        connect.restartTask("sink-n2", 0);
+        awaitRowsOnN2(writer, 200);
+        n2().query("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                + " WHERE application_name = 'pgmesh-sink-n2'");
+        awaitRowsOnN2(writer, 200);
+        WorkerHandle worker = connect.embedded().workers().iterator().next();
+        connect.embedded().removeWorker(worker);
+        connect.embedded().addWorker();
+        connect.awaitRunning("sink-n2", 1, WAIT);
+        awaitRowsOnN2(writer, 200);
+        Set<Long> committed = writer.stop();
+        mesh.awaitSynced(WAIT);
+
+        Set<Long> missing = new TreeSet<>(committed);
+        n2().query(Mesh.DATABASE, "SELECT id FROM log").forEach(r -> missing.remove(Long.parseLong(r.get(0))));
+        assertEquals(Set.of(), missing, "committed on n1 but missing on n2");
+        assertEquals(List.of(List.of(Integer.toString(committed.size()), Integer.toString(committed.size()))),
+                n2().query(Mesh.DATABASE, "SELECT count(*), count(DISTINCT id) FROM log"),
+                "every row exactly once (log has no key: a second apply would show as a duplicate)");
+        assertEquals(mesh.digest("n1", "log"), mesh.digest("n2", "log"));
+    }
+
+    @Test
+    @Order(2)
+    void recordsThatAreNotPgmeshChangesGoToTheDeadLetterQueue() {
+        Map<String, String> config = new HashMap<>(PgmeshConfigs.sink(n2(), Mesh.DATABASE, "n2", List.of("n1")));
+        config.put("errors.tolerance", "all");
+        config.put("errors.deadletterqueue.topic.name", "pgmesh.n2.dlq");
+        config.put("errors.deadletterqueue.topic.replication.factor", "1");
+        config.put("errors.deadletterqueue.context.headers.enable", "true");
+        connect.createConnector("sink-n2", config);
+        connect.awaitRunning("sink-n2", 1, WAIT);
+
+        connect.kafka().produce("pgmesh.n1", "not json", "not json either");
+        connect.kafka().produce("pgmesh.n1", "{\"schema\":null,\"payload\":\"k\"}", "{\"schema\":null,\"payload\":{\"op\":\"insert\"}}");
+        n1().execute(Mesh.DATABASE, "INSERT INTO w VALUES (1, 'after the junk')");
+        mesh.awaitSynced(WAIT);
+        assertEquals("after the junk", n2().queryValue(Mesh.DATABASE, "SELECT payload FROM w WHERE id = 1"));
+        Awaitility.await("both records in the dead-letter queue").atMost(WAIT)
+                .until(() -> NodeTopic.readRaw(connect.bootstrapServers(), "pgmesh.n2.dlq").size() == 2);
+    }
+
+    @Test
+    @Order(3)
+    void withoutErrorToleranceARecordThatIsNotAPgmeshChangeFailsTheTaskSayingWhy() {
+        connect.createConnector("sink-n2", PgmeshConfigs.sink(n2(), Mesh.DATABASE, "n2", List.of("n1")));
+        connect.kafka().produce("pgmesh.n1", "{\"schema\":null,\"payload\":\"k\"}", "{\"schema\":null,\"payload\":{}}");
+        String trace = connect.awaitTaskFailed("sink-n2", WAIT);
+        assertTrue(trace.contains("is not a pgmesh change") && trace.contains("errors.tolerance=all"), trace);
+    }
+
+    private static void awaitRowsOnN2(InsertWriter writer, int more) {
+        int target = writer.committedCount() + more;
+        Awaitility.await("writer progress").atMost(WAIT).until(() -> writer.committedCount() >= target);
+        Awaitility.await("n2 catches up").atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() ->
+                Long.parseLong(n2().queryValue(Mesh.DATABASE, "SELECT count(*) FROM log")) >= target - 100);
+    }
+}
