@@ -147,6 +147,10 @@ public final class PgmeshSinkConfig extends AbstractConfig {
             problems.put(SinkTask.TOPICS_REGEX_CONFIG, "list the peers' topics in 'topics' instead: the sink gives"
                     + " each peer topic a task of its own and must know them");
         }
+        if (originFilter() == OriginFilter.ALL && topics().size() > 1) {
+            problems.put(ORIGIN_FILTER_CONFIG, "origin.filter=all applies every origin found in a topic, so it reads"
+                    + " exactly one topic (the peer to reseed from): list one topic, or use topic_owner");
+        }
         String topicsProblem = topicsProblem();
         if (topicsProblem != null) {
             problems.put(SinkTask.TOPICS_CONFIG, topicsProblem);

@@ -48,13 +48,14 @@ public final class SinkPreflight {
                     + "; last-update-wins needs it. Run ALTER SYSTEM SET track_commit_timestamp = on and restart"
                     + " the server."));
         }
-        boolean superuser = "t".equals(value(c, "SELECT rolsuper::text::char FROM pg_roles WHERE rolname = current_user"));
+        boolean superuser = "t".equals(value(c, "SELECT CASE WHEN rolsuper THEN 't' END FROM pg_roles"
+                + " WHERE rolname = current_user"));
         if (superuser) {
             return problems;
         }
         String user = config.database().user();
-        if (!"t".equals(value(c, "SELECT has_function_privilege('pg_replication_origin_session_setup(text)',"
-                + " 'EXECUTE')::text::char"))) {
+        if (!"t".equals(value(c, "SELECT CASE WHEN has_function_privilege('pg_replication_origin_session_setup(text)',"
+                + " 'EXECUTE') THEN 't' END"))) {
             problems.add(new ConfigProblem(DatabaseConfig.USER_CONFIG, "role " + user + " may not apply under a"
                     + " replication origin: GRANT EXECUTE on the pg_replication_origin_* functions to it, or use a"
                     + " superuser."));
