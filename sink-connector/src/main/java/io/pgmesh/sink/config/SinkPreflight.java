@@ -25,13 +25,19 @@ public final class SinkPreflight {
     }
 
     public List<ConfigProblem> run() {
-        try (Connection c = new PostgresConnector(config.database()).open("pgmesh-sink-validate", "")) {
-            try (Statement s = c.createStatement()) {
-                s.execute("SET statement_timeout = " + config.database().connectTimeout().toMillis());
-            }
-            return checks(c);
+        Connection c;
+        try {
+            c = new PostgresConnector(config.database()).open("pgmesh-sink-validate", "");
         } catch (SQLException e) {
             return List.of(ConfigProblem.ofConnectionFailure(e, config.database()));
+        }
+        try (c; Statement s = c.createStatement()) {
+            s.execute("SET statement_timeout = " + config.database().connectTimeout().toMillis());
+            return checks(c);
+        } catch (SQLException e) {
+            return List.of(new ConfigProblem(DatabaseConfig.USER_CONFIG, "checking what role "
+                    + config.database().user() + " may do on " + config.database().describe() + " failed: "
+                    + e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")"));
         }
     }
 
@@ -60,10 +66,14 @@ public final class SinkPreflight {
                     + " replication origin: GRANT EXECUTE on the pg_replication_origin_* functions to it, or use a"
                     + " superuser."));
         }
-        if (value(c, "SELECT to_regclass('pgmesh.schema_version')::text") == null) {
+        if (value(c, "SELECT 't' FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = 'pgmesh' AND c.relname = 'schema_version'") == null) {
             problems.add(new ConfigProblem(DatabaseConfig.USER_CONFIG, "schema pgmesh does not exist yet on " + where
                     + " and role " + user + " is not a superuser: start the sink once as a superuser so it can create"
                     + " pgmesh's objects (event trigger included)."));
+        } else if (!"t".equals(value(c, "SELECT CASE WHEN has_schema_privilege('pgmesh', 'USAGE') THEN 't' END"))) {
+            problems.add(new ConfigProblem(DatabaseConfig.USER_CONFIG, "role " + user + " may not use schema pgmesh:"
+                    + " GRANT USAGE ON SCHEMA pgmesh and read and write on its tables to it, or use a superuser."));
         }
         return problems;
     }

@@ -60,6 +60,43 @@ class TwoNodeMeshIT {
     }
 
     @Test
+    @Order(0)
+    void badSinkConfigurationIsRefusedOnTheKeyToFix() {
+        Map<String, String> ownTopic = new java.util.HashMap<>(PgmeshConfigs.sink(n1(), Mesh.DATABASE, "n1", List.of("n1", "n2")));
+        assertTrue(errors(ownTopic, "topics").get(0).contains("this node's own topic"));
+
+        Map<String, String> wrongPassword = new java.util.HashMap<>(PgmeshConfigs.sink(n1(), Mesh.DATABASE, "n1", List.of("n2")));
+        wrongPassword.put("database.password", "wrong-secret-7781");
+        ConnectCluster.Response refused = connect.putConnector("bad-sink", wrongPassword);
+        assertEquals(400, refused.status());
+        assertTrue(refused.text().contains("database.password") && !refused.text().contains("wrong-secret-7781"),
+                refused.text());
+
+        n1().execute(Mesh.DATABASE, "CREATE ROLE applier LOGIN PASSWORD 'applier-pw'");
+        Map<String, String> plainRole = new java.util.HashMap<>(PgmeshConfigs.sink(n1(), Mesh.DATABASE, "n1", List.of("n2")));
+        plainRole.put("database.user", "applier");
+        plainRole.put("database.password", "applier-pw");
+        assertTrue(errors(plainRole, "database.user").get(0).contains("may not apply under a replication origin"));
+
+        try (PostgresNode noTimestamps = PostgresNode.builder("no-ts").setting("track_commit_timestamp", "off").start()) {
+            List<String> host = errors(PgmeshConfigs.sink(noTimestamps, "postgres", "n9", List.of("n1")), "database.host");
+            assertTrue(host.get(0).contains("track_commit_timestamp is off"), host.toString());
+        }
+    }
+
+    private static List<String> errors(Map<String, String> config, String key) {
+        ConnectCluster.Response r = connect.validate(PgmeshConfigs.SINK_CLASS, config);
+        assertEquals(200, r.status(), r.text());
+        List<String> errors = new java.util.ArrayList<>();
+        for (var c : r.body().path("configs")) {
+            if (key.equals(c.path("value").path("name").asText())) {
+                c.path("value").path("errors").forEach(e -> errors.add(e.asText()));
+            }
+        }
+        return errors;
+    }
+
+    @Test
     @Order(1)
     void writesOnBothNodesReachTheOtherAndEachChangeIsForwardedOnce() {
         n1().execute(Mesh.DATABASE, "INSERT INTO accounts SELECT g, 'n1-' || g, g * 10, NULL FROM generate_series(1, 50) g");

@@ -33,10 +33,18 @@ public final class ServerPreflight {
 
     /** Connects and runs every check; an empty list means the server is ready. */
     public List<ConfigProblem> run() {
-        try (Connection c = SourceConnections.control(new PostgresConnector(config.database()), config)) {
-            return check(c);
+        Connection c;
+        try {
+            c = SourceConnections.control(new PostgresConnector(config.database()), config);
         } catch (SQLException e) {
             return List.of(ConfigProblem.ofConnectionFailure(e, config.database()));
+        }
+        try (c) {
+            return check(c);
+        } catch (SQLException e) {
+            return List.of(new ConfigProblem(DatabaseConfig.USER_CONFIG, "checking what role "
+                    + config.database().user() + " may do on " + config.database().describe() + " failed: "
+                    + e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")"));
         }
     }
 
