@@ -56,8 +56,8 @@ public final class PartitionApplier implements AutoCloseable {
     private final ChangeApplier applier;
     private Connection connection;
     private OriginSession session;
-    private SeenVector seen = new SeenVector();
-    private SeenVector durableSeen = new SeenVector();
+    private SeenVector seen = SeenVector.of(java.util.Map.of(), nowMicros());
+    private SeenVector durableSeen = seen.copy();
     private Transaction tx;
     private final List<ChangeRecord> pendingTruncates = new ArrayList<>();
     private long nextOffset = -1;
@@ -108,7 +108,7 @@ public final class PartitionApplier implements AutoCloseable {
         connection().commit();
         stored.ifPresent(p -> {
             seen = p.seen();
-            durableSeen = SeenVector.of(p.seen().asMap());
+            durableSeen = p.seen().copy();
             storedOffset = p.nextOffset();
         });
         positionChecked = true;
@@ -248,7 +248,7 @@ public final class PartitionApplier implements AutoCloseable {
             lastStoreNanos = System.nanoTime();
         }
         durableOffset = lastOffset + 1;
-        durableSeen = SeenVector.of(seen.asMap());
+        durableSeen = seen.copy();
         tx = null;
         storeWhenIdle();
     }
@@ -284,7 +284,7 @@ public final class PartitionApplier implements AutoCloseable {
     private void rollbackQuietly() {
         tx = null;
         pendingTruncates.clear();
-        seen = SeenVector.of(durableSeen.asMap());
+        seen = durableSeen.copy();
         currentStatement = null;
         tables.forgetAll();
         if (connection == null) {
@@ -299,6 +299,10 @@ public final class PartitionApplier implements AutoCloseable {
             LOG.debug("Rollback failed ({}); dropping the connection", e.getMessage());
             closeConnection();
         }
+    }
+
+    private static long nowMicros() {
+        return java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
     }
 
     /** What was being applied when a failure struck, for the error message. */

@@ -24,7 +24,8 @@ public final class SinkProgress {
     public record Position(long nextOffset, SeenVector seen) {
     }
 
-    private static final String READ = "SELECT next_offset, seen::text FROM pgmesh.sink_progress"
+    private static final String READ = "SELECT next_offset, seen::text, pgmesh.micros(started_at)"
+            + " FROM pgmesh.sink_progress"
             + " WHERE connector = ? AND topic = ? AND kafka_partition = ?";
     private static final String WRITE = "INSERT INTO pgmesh.sink_progress AS p (connector, topic, kafka_partition,"
             + " next_offset, seen, updated_at) VALUES (?, ?, ?, ?, ?::jsonb, now())"
@@ -48,7 +49,8 @@ public final class SinkProgress {
             s.setString(2, topic);
             s.setInt(3, partition);
             try (ResultSet rs = s.executeQuery()) {
-                return rs.next() ? Optional.of(new Position(rs.getLong(1), parse(rs.getString(2)))) : Optional.empty();
+                return rs.next() ? Optional.of(new Position(rs.getLong(1), parse(rs.getString(2), rs.getLong(3))))
+                        : Optional.empty();
             }
         }
     }
@@ -103,12 +105,12 @@ public final class SinkProgress {
         return json.append('}').toString();
     }
 
-    static SeenVector parse(String json) {
+    static SeenVector parse(String json, long floorMicros) {
         Map<String, Long> latest = new HashMap<>();
         Matcher m = ENTRY.matcher(json == null ? "" : json);
         while (m.find()) {
             latest.put(m.group(1), Long.parseLong(m.group(2)));
         }
-        return SeenVector.of(latest);
+        return SeenVector.of(latest, floorMicros);
     }
 }

@@ -251,6 +251,7 @@ CREATE TABLE IF NOT EXISTS pgmesh.sink_progress (
     kafka_partition integer NOT NULL,
     next_offset bigint NOT NULL,
     seen jsonb NOT NULL DEFAULT '{}'::jsonb,
+    started_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (connector, topic, kafka_partition)
 );

@@ -95,6 +95,14 @@ class ConflictJudgeTest {
     }
 
     @Test
+    void rowsFromBeforeReplicationStartedAreNotInConflict() {
+        SeenVector startedAt15 = SeenVector.of(Map.of(), 15);
+        assertEquals(Optional.empty(), judge(Change.UPDATE, REMOTE_N2_T20, new Outcome(LOCAL_N1_T10, null, true), startedAt15));
+        assertTrue(judge(Change.UPDATE, REMOTE_N2_T20, new Outcome(new Version(16, "n1"), null, true), startedAt15)
+                .isPresent());
+    }
+
+    @Test
     void theSeenVectorKeepsTheLatestTimePerOrigin() {
         SeenVector seen = new SeenVector();
         seen.saw("n1", 30);

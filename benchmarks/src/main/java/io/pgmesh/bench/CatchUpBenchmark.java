@@ -1,0 +1,153 @@
+package io.pgmesh.bench;
+
+import io.pgmesh.testkit.PgmeshConfigs;
+import io.pgmesh.testkit.connect.ConnectCluster;
+import io.pgmesh.testkit.postgres.PostgresNode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Catch-up of a backlog: n1 takes pgbench TPC-B transactions while n2 does not apply, then n2
+ * applies them all; timed from "go" to the last transaction applied. The same run does the same
+ * with PostgreSQL's native logical replication (a disabled subscription, then enabled), on two
+ * servers of its own, and prints both and their ratio.
+ *
+ * <p>Arguments (all optional): scale (default 10), transactions (40000), clients (4).
+ */
+public final class CatchUpBenchmark {
+
+    private static final String DB = "bench";
+    private static final List<String> TABLES = List.of("pgbench_accounts", "pgbench_branches", "pgbench_tellers",
+            "pgbench_history");
+    private static final Duration WAIT = Duration.ofMinutes(30);
+
+    private CatchUpBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        int scale = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        int transactions = args.length > 1 ? Integer.parseInt(args[1]) : 40_000;
+        int clients = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+        Pgbench pgbench = Pgbench.find();
+        System.out.printf(Locale.ROOT, "Catch-up of %,d pgbench TPC-B transactions (scale %d, %d clients) on %d cores%n",
+                transactions, scale, clients, Runtime.getRuntime().availableProcessors());
+
+        Result mesh = pgmesh(pgbench, scale, transactions, clients);
+        Result nativeLr = nativeReplication(pgbench, scale, transactions, clients);
+
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-34s %10s %16s %s%n", "", "catch-up", "transactions/s", "identical");
+        print("pgmesh (Kafka Connect sink)", mesh, transactions);
+        print("PostgreSQL native logical repl.", nativeLr, transactions);
+        System.out.printf(Locale.ROOT, "ratio pgmesh / native: %.2f%n", mesh.seconds() / nativeLr.seconds());
+        System.out.printf(Locale.ROOT, "Connect worker heap (this JVM) at most %d MB during pgmesh's catch-up%n",
+                mesh.maxHeapBytes() / (1024 * 1024));
+        System.exit(0);
+    }
+
+    record Result(double seconds, boolean identical, long maxHeapBytes) {
+    }
+
+    private static void print(String name, Result r, int transactions) {
+        System.out.printf(Locale.ROOT, "%-34s %9.2fs %16.0f %s%n", name, r.seconds(), transactions / r.seconds(),
+                r.identical() ? "yes" : "NO");
+    }
+
+    private static Result pgmesh(Pgbench pgbench, int scale, int transactions, int clients) throws Exception {
+        try (ConnectCluster connect = ConnectCluster.start("bench", Map.of("exactly.once.source.support", "disabled"));
+             PostgresNode n1 = server("n1"); PostgresNode n2 = server("n2")) {
+            prepare(pgbench, scale, n1, n2);
+            connect.kafka().createTopic("pgmesh.n1", 1);
+            connect.createConnector("src-n1", PgmeshConfigs.source(n1, DB, "n1"));
+            connect.createConnector("sink-n2", PgmeshConfigs.sink(n2, DB, "n2", List.of("n1")));
+            connect.awaitRunning("src-n1", 1, WAIT);
+            connect.awaitRunning("sink-n2", 1, WAIT);
+            await("slot pgmesh_n1", () -> !n1.query(DB, "SELECT 1 FROM pg_replication_slots WHERE slot_name = 'pgmesh_n1'"
+                    + " AND confirmed_flush_lsn IS NOT NULL").isEmpty());
+            connect.pauseConnector("sink-n2", WAIT);
+            System.out.println("pgmesh: running the workload on n1 with n2's sink paused");
+            pgbench.run(n1, DB, transactions, clients);
+            String marker = markEnd(n1);
+            await("n1's changes in Kafka", () -> Boolean.parseBoolean(n1.queryValue(DB, "SELECT (confirmed_flush_lsn >= '"
+                    + marker + "')::text FROM pg_replication_slots WHERE slot_name = 'pgmesh_n1'")));
+            HeapSampler heap = HeapSampler.start();
+            long start = System.nanoTime();
+            connect.resumeConnector("sink-n2", WAIT);
+            awaitMarker(n2);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Result(seconds, identical(n1, n2), heap.stop());
+        }
+    }
+
+    private static Result nativeReplication(Pgbench pgbench, int scale, int transactions, int clients) throws Exception {
+        try (PostgresNode publisher = server("native_pub"); PostgresNode subscriber = server("native_sub")) {
+            prepare(pgbench, scale, publisher, subscriber);
+            publisher.execute(DB, "CREATE PUBLICATION bench FOR ALL TABLES");
+            subscriber.execute(DB, "CREATE SUBSCRIPTION bench CONNECTION 'host=" + publisher.host() + " port="
+                    + publisher.port() + " dbname=" + DB + " user=" + PostgresNode.SUPERUSER + " password="
+                    + publisher.superuserPassword() + "' PUBLICATION bench WITH (copy_data = false)");
+            await("subscription streaming", () -> !subscriber.query(DB,
+                    "SELECT 1 FROM pg_stat_subscription WHERE subname = 'bench' AND received_lsn IS NOT NULL").isEmpty());
+            subscriber.execute(DB, "ALTER SUBSCRIPTION bench DISABLE");
+            await("subscription stopped", () -> subscriber.query(DB,
+                    "SELECT 1 FROM pg_stat_subscription WHERE subname = 'bench' AND pid IS NOT NULL").isEmpty());
+            System.out.println("native: running the workload on the publisher with the subscription disabled");
+            pgbench.run(publisher, DB, transactions, clients);
+            markEnd(publisher);
+            long start = System.nanoTime();
+            subscriber.execute(DB, "ALTER SUBSCRIPTION bench ENABLE");
+            awaitMarker(subscriber);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Result(seconds, identical(publisher, subscriber), 0);
+        }
+    }
+
+    private static PostgresNode server(String name) {
+        return PostgresNode.builder(name).setting("max_wal_size", "4GB").setting("checkpoint_timeout", "30min").start();
+    }
+
+    /** The same pgbench tables on both servers, and a table that marks the end of the workload. */
+    private static void prepare(Pgbench pgbench, int scale, PostgresNode a, PostgresNode b) throws Exception {
+        for (PostgresNode node : List.of(a, b)) {
+            node.createDatabase(DB);
+            pgbench.initialize(node, DB, scale);
+            node.execute(DB, "CREATE TABLE bench_marker (id int PRIMARY KEY)", "CHECKPOINT");
+        }
+    }
+
+    /** Commits the marker after the workload; returns the LSN after it. */
+    private static String markEnd(PostgresNode node) {
+        node.execute(DB, "INSERT INTO bench_marker VALUES (1)");
+        return node.queryValue(DB, "SELECT pg_current_wal_lsn()::text");
+    }
+
+    private static void awaitMarker(PostgresNode node) throws InterruptedException {
+        while (node.query(DB, "SELECT 1 FROM bench_marker").isEmpty()) {
+            Thread.sleep(20);
+        }
+    }
+
+    private static boolean identical(PostgresNode a, PostgresNode b) {
+        for (String table : TABLES) {
+            String sql = "SELECT md5(string_agg(t::text, E'\\n' ORDER BY t::text)) FROM " + table + " AS t";
+            if (!a.queryValue(DB, sql).equals(b.queryValue(DB, sql))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void await(String what, Supplier<Boolean> condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.get()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out waiting for " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+}
