@@ -1,7 +1,7 @@
 package io.pgmesh.sink;
 
 import io.pgmesh.common.Version;
-import io.pgmesh.common.config.ConfigProblem;
+import io.pgmesh.common.config.ConnectorValidation;
 import io.pgmesh.sink.config.PgmeshSinkConfig;
 import io.pgmesh.sink.config.SinkPreflight;
 import java.util.ArrayList;
@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.sink.SinkConnector;
 import org.apache.kafka.connect.sink.SinkTask;
@@ -72,33 +71,12 @@ public final class PgmeshSinkConnector extends SinkConnector {
         return PgmeshSinkConfig.CONFIG_DEF;
     }
 
-    /**
-     * Validates each key, then the keys together, then (when those pass) the live server: every
-     * problem is attached to the key to fix.
-     */
+    /** Each key, then the keys together, then the live server; every problem on the key to fix. */
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
         Config result = super.validate(connectorConfigs);
-        if (result.configValues().stream().anyMatch(v -> !v.errorMessages().isEmpty())) {
-            return result;
-        }
-        PgmeshSinkConfig config = new PgmeshSinkConfig(connectorConfigs, false);
-        Map<String, String> crossField = config.crossFieldProblems();
-        if (!crossField.isEmpty()) {
-            crossField.forEach((key, message) -> valueOf(result, key).addErrorMessage(message));
-            return result;
-        }
-        for (ConfigProblem problem : new SinkPreflight(config).run()) {
-            valueOf(result, problem.key()).addErrorMessage(problem.message());
-        }
-        return result;
-    }
-
-    private static ConfigValue valueOf(Config config, String key) {
-        return config.configValues().stream().filter(v -> v.name().equals(key)).findFirst().orElseGet(() -> {
-            ConfigValue value = new ConfigValue(key);
-            config.configValues().add(value);
-            return value;
-        });
+        return ConnectorValidation.validate(result,
+                () -> new PgmeshSinkConfig(connectorConfigs, false).crossFieldProblems(),
+                () -> new SinkPreflight(new PgmeshSinkConfig(connectorConfigs, false)).run());
     }
 }

@@ -20,12 +20,7 @@ public final class PgmeshConfigs {
         config.put("connector.class", SOURCE_CLASS);
         config.put("tasks.max", "1");
         config.put("node.name", nodeName);
-        config.put("database.host", server.host());
-        config.put("database.port", Integer.toString(server.port()));
-        config.put("database.name", database);
-        config.put("database.user", PostgresNode.SUPERUSER);
-        config.put("database.password", server.superuserPassword());
-        config.put("database.sslmode", "disable");
+        config.putAll(database(server, database));
         config.put("heartbeat.interval.ms", "2000");
         config.put("topic.creation.default.partitions", "1");
         config.put("topic.creation.default.replication.factor", "1");
@@ -39,16 +34,18 @@ public final class PgmeshConfigs {
         config.put("tasks.max", Integer.toString(Math.max(1, peers.size())));
         config.put("node.name", nodeName);
         config.put("topics", String.join(",", peers.stream().map(p -> "pgmesh." + p).toList()));
-        config.put("database.host", server.host());
-        config.put("database.port", Integer.toString(server.port()));
-        config.put("database.name", database);
-        config.put("database.user", PostgresNode.SUPERUSER);
-        config.put("database.password", server.superuserPassword());
-        config.put("database.sslmode", "disable");
+        config.putAll(database(server, database));
         config.put("consumer.override.isolation.level", "read_committed");
         config.put("retry.backoff.ms", "200");
         config.put("retry.backoff.max.ms", "2000");
         return config;
+    }
+
+    /** The database.* keys for {@code database} of {@code server}, as superuser, without TLS. */
+    public static Map<String, String> database(PostgresNode server, String database) {
+        return Map.of("database.host", server.host(), "database.port", Integer.toString(server.port()),
+                "database.name", database, "database.user", PostgresNode.SUPERUSER,
+                "database.password", server.superuserPassword(), "database.sslmode", "disable");
     }
 
     /** {@code source} made exactly-once, one Kafka transaction per PostgreSQL transaction. */

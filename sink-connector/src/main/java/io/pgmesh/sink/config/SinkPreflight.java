@@ -2,12 +2,12 @@ package io.pgmesh.sink.config;
 
 import io.pgmesh.common.config.ConfigProblem;
 import io.pgmesh.common.config.DatabaseConfig;
+import io.pgmesh.common.config.LiveChecks;
 import io.pgmesh.common.sql.PostgresConnector;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,20 +25,8 @@ public final class SinkPreflight {
     }
 
     public List<ConfigProblem> run() {
-        Connection c;
-        try {
-            c = new PostgresConnector(config.database()).open("pgmesh-sink-validate", "");
-        } catch (SQLException e) {
-            return List.of(ConfigProblem.ofConnectionFailure(e, config.database()));
-        }
-        try (c; Statement s = c.createStatement()) {
-            s.execute("SET statement_timeout = " + config.database().connectTimeout().toMillis());
-            return checks(c);
-        } catch (SQLException e) {
-            return List.of(new ConfigProblem(DatabaseConfig.USER_CONFIG, "checking what role "
-                    + config.database().user() + " may do on " + config.database().describe() + " failed: "
-                    + e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")"));
-        }
+        return LiveChecks.run(config.database(),
+                () -> new PostgresConnector(config.database()).open("pgmesh-sink-validate", ""), this::checks);
     }
 
     private List<ConfigProblem> checks(Connection c) throws SQLException {

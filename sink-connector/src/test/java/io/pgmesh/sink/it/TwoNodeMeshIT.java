@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pgmesh.common.envelope.Operation;
 import io.pgmesh.testkit.Mesh;
 import io.pgmesh.testkit.PgmeshConfigs;
+import io.pgmesh.testkit.TypesTable;
 import io.pgmesh.testkit.connect.ConnectCluster;
 import io.pgmesh.testkit.connect.NodeTopic;
 import io.pgmesh.testkit.connect.NodeTopic.Decoded;

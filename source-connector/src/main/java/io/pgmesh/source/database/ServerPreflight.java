@@ -2,6 +2,7 @@ package io.pgmesh.source.database;
 
 import io.pgmesh.common.config.ConfigProblem;
 import io.pgmesh.common.config.DatabaseConfig;
+import io.pgmesh.common.config.LiveChecks;
 import io.pgmesh.common.sql.PostgresConnector;
 import io.pgmesh.common.sql.SqlIdentifiers;
 import io.pgmesh.source.config.PgmeshSourceConfig;
@@ -33,22 +34,11 @@ public final class ServerPreflight {
 
     /** Connects and runs every check; an empty list means the server is ready. */
     public List<ConfigProblem> run() {
-        Connection c;
-        try {
-            c = SourceConnections.control(new PostgresConnector(config.database()), config);
-        } catch (SQLException e) {
-            return List.of(ConfigProblem.ofConnectionFailure(e, config.database()));
-        }
-        try (c) {
-            return check(c);
-        } catch (SQLException e) {
-            return List.of(new ConfigProblem(DatabaseConfig.USER_CONFIG, "checking what role "
-                    + config.database().user() + " may do on " + config.database().describe() + " failed: "
-                    + e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")"));
-        }
+        return LiveChecks.run(config.database(),
+                () -> SourceConnections.control(new PostgresConnector(config.database()), config), this::checks);
     }
 
-    /** Runs every check on an open connection; an empty list means the server is ready. */
+    /** Runs every check on an open connection (the capture's own); an empty list means the server is ready. */
     public List<ConfigProblem> check(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("SET statement_timeout = " + config.database().connectTimeout().toMillis());

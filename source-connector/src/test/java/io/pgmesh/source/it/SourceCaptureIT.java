@@ -15,6 +15,7 @@ import io.pgmesh.common.envelope.Operation;
 import io.pgmesh.common.envelope.RowImage;
 import io.pgmesh.common.envelope.Truncation;
 import io.pgmesh.testkit.PgmeshConfigs;
+import io.pgmesh.testkit.TypesTable;
 import io.pgmesh.testkit.connect.ConnectCluster;
 import io.pgmesh.testkit.connect.NodeTopic;
 import io.pgmesh.testkit.connect.NodeTopic.Decoded;
@@ -60,48 +61,17 @@ class SourceCaptureIT {
         }
     }
 
-    private static final String TYPES_DDL = """
-            CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
-            CREATE DOMAIN posint AS integer CHECK (VALUE > 0);
-            CREATE TYPE pair AS (a int, b text);
-            CREATE TABLE alltypes (
-              id int PRIMARY KEY,
-              c_int2 int2, c_int4 int4, c_int8 int8, c_numeric numeric, c_numeric_p numeric(10,2),
-              c_float4 float4, c_float8 float8, c_text text, c_varchar varchar(20), c_char char(5),
-              c_bytea bytea, c_bool bool, c_date date, c_time time, c_timetz timetz, c_timestamp timestamp,
-              c_timestamptz timestamptz, c_interval interval, c_uuid uuid, c_json json, c_jsonb jsonb,
-              c_int_array int[], c_text_array text[], c_mood mood, c_posint posint, c_pair pair,
-              c_inet inet, c_cidr cidr, c_macaddr macaddr, c_int4range int4range, c_tstzrange tstzrange,
-              c_money money, c_varbit bit varying(16), c_tsvector tsvector, c_xml xml, c_point point,
-              c_big text)""";
-
-    private static final String ROW_1 = """
-            INSERT INTO alltypes VALUES (1, -32768, 2147483647, -9223372036854775808, 'NaN', 12345678.91,
-              3.25, 'Infinity', E'it''s "quoted"\\nline two\\ttab Grüße 日本 ✓', 'short', 'ab',
-              '\\x00ff10', true, '2024-02-29', '23:59:59.999999', '12:00+05:30', '1999-12-31 23:59:59.5',
-              'infinity', '1 year 2 mons 3 days 04:05:06.789', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
-              '{"b": 1, "a": [1, 2]}', '{"b": 1, "a": [1, 2]}', '{1,NULL,3}', ARRAY['x y', 'q"uote', NULL],
-              'happy', 42, ROW(7, 'seven'), '192.168.0.1/24', '10.0.0.0/8', '08:00:2b:01:02:03', '[1,10)',
-              '[2024-01-01 00:00+00,infinity)', 1234.56, B'10110', 'a fat cat sat on a mat', '<a x="1">t</a>',
-              '(1.5,-2)', (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 300) g))""";
-
-    private static final String ROW_2 = """
-            INSERT INTO alltypes VALUES (2, 1, 2, 3, '-0.000001', -1, '-Infinity', '-Infinity', '', '', '',
-              '\\x', false, '-infinity', '00:00', '00:00-12', '-infinity', '-infinity', '-1 day', NULL,
-              'null', '[]', '{}', '{}', 'sad', 1, ROW(NULL, NULL), '::1', '::/0', 'ff:ff:ff:ff:ff:ff', 'empty',
-              'empty', -0.01, B'', '', '<e/>', '(0,0)', 'small')""";
-
     @Test
     void everyColumnTypeIsCapturedAsItsTextRepresentationOneRecordPerChange() {
         String db = "types";
         server.createDatabase(db);
-        server.execute(db, TYPES_DDL.split(";"));
+        server.execute(db, TypesTable.DDL);
         connect.createConnector("src-types", PgmeshConfigs.exactlyOnce(PgmeshConfigs.source(server, db, "types")));
         connect.awaitRunning("src-types", 1, WAIT);
 
         Map<String, Map<String, String>> expected = new HashMap<>();
         List<List<Operation>> transactions = new ArrayList<>();
-        server.execute(db, "BEGIN; " + ROW_1 + "; " + ROW_2 + "; INSERT INTO alltypes (id) VALUES (3); COMMIT");
+        server.execute(db, TypesTable.ROWS);
         snapshot(db, expected);
         transactions.add(List.of(Operation.INSERT, Operation.INSERT, Operation.INSERT));
         server.execute(db, "BEGIN; UPDATE alltypes SET c_text = 'changed', c_float8 = 'NaN' WHERE id = 1;"

@@ -1,9 +1,12 @@
-package io.pgmesh.sink.it;
+package io.pgmesh.testkit;
 
-/** A table with a column of every kind of type, and rows that exercise their edge cases. */
-final class TypesTable {
+/**
+ * Table {@code alltypes}: a column of every kind of type (39 columns), and rows that exercise their
+ * edge cases (NaN, infinities, quotes, newlines, non-ASCII, empty and NULL values, a TOASTed text).
+ */
+public final class TypesTable {
 
-    static final String DDL = """
+    public static final String DDL = """
             CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
             CREATE DOMAIN posint AS integer CHECK (VALUE > 0);
             CREATE TYPE pair AS (a int, b text);
@@ -18,7 +21,7 @@ final class TypesTable {
               c_money money, c_varbit bit varying(16), c_tsvector tsvector, c_xml xml, c_point point,
               c_mood_array mood[], c_big text)""";
 
-    static final String ROWS = """
+    public static final String ROWS = """
             INSERT INTO alltypes VALUES
             (1, -32768, 2147483647, -9223372036854775808, 'NaN', 12345678.91, 3.25, 'Infinity',
              E'it''s "quoted"\\nline two\\ttab Grüße 日本 ✓', 'short', 'ab', '\\x00ff10', true, '2024-02-29',
@@ -36,7 +39,7 @@ final class TypesTable {
              NULL, NULL, NULL, NULL)""";
 
     /** Every column of every row as its output function prints it, NULL as NULL, in id order. */
-    static final String SELECT_AS_TEXT = "SELECT id, to_jsonb(t)::text FROM (SELECT id, c_int2, c_int4, c_int8,"
+    public static final String SELECT_AS_TEXT = "SELECT id, to_jsonb(t)::text FROM (SELECT id, c_int2, c_int4, c_int8,"
             + " c_numeric::text, c_numeric_p::text, c_float4::text, c_float8::text, c_text, c_varchar, c_char::text,"
             + " c_bytea::text, c_bool::text, c_date::text, c_time::text, c_timetz::text, c_timestamp::text,"
             + " c_timestamptz::text, c_interval::text, c_uuid::text, c_json::text, c_jsonb::text, c_int_array::text,"
