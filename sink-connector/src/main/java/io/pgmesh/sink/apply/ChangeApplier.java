@@ -139,7 +139,7 @@ public final class ChangeApplier {
         int i = 1;
         for (Param p : sql.params()) {
             if (p instanceof Param.RemoteTime) {
-                s.setString(i, io.pgmesh.sink.conflict.ConflictLog.timestamp(remote));
+                s.setString(i, remote.timestamptz());
             } else if (p instanceof Param.RemoteNode) {
                 s.setString(i, remote.node());
             } else if (p instanceof Param.Relid) {

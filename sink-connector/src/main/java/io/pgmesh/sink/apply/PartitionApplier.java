@@ -215,7 +215,7 @@ public final class PartitionApplier implements AutoCloseable {
                 + " ?::timestamptz, ?, ?)")) {
             Array oids = connection.createArrayOf("int8", relids.toArray());
             s.setArray(1, oids);
-            s.setString(2, ConflictLog.timestamp(tx.version));
+            s.setString(2, tx.version.timestamptz());
             s.setString(3, tx.version.node());
             s.setBoolean(4, first.restartIdentity());
             s.execute();
@@ -232,7 +232,7 @@ public final class PartitionApplier implements AutoCloseable {
 
     private void beginWriting() throws SQLException {
         if (!tx.writing) {
-            session().begin(tx.origin, tx.originLsn, ConflictLog.timestamp(tx.version));
+            session().begin(tx.origin, tx.originLsn, tx.version.timestamptz());
             tx.writing = true;
         }
     }
@@ -241,7 +241,7 @@ public final class PartitionApplier implements AutoCloseable {
         flushTruncates();
         if (tx.writing) {
             progress.write(connection, topic, partition, lastOffset + 1, seen, tx.origin.value(), tx.originLsn,
-                    ConflictLog.timestamp(tx.version));
+                    tx.version.timestamptz());
             connection.commit();
             session.applied(tx.origin, tx.originLsn);
             storedOffset = lastOffset + 1;

@@ -5,7 +5,6 @@ import io.pgmesh.common.TableId;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -44,9 +43,9 @@ public final class ConflictLog {
             s.setString(3, e.table().table());
             s.setString(4, Json.object(e.key()));
             Version local = e.conflict().local();
-            s.setString(5, local == null ? null : timestamp(local));
+            s.setString(5, local == null ? null : local.timestamptz());
             s.setString(6, local == null ? null : local.node());
-            s.setString(7, timestamp(e.remote()));
+            s.setString(7, e.remote().timestamptz());
             s.setString(8, e.remote().node());
             s.setString(9, e.remoteLsn().toString());
             s.setString(10, e.conflict().resolution().wireName());
@@ -61,9 +60,4 @@ public final class ConflictLog {
         }
     }
 
-    /** A version's time as timestamptz text, -infinity when unknown. */
-    public static String timestamp(Version v) {
-        Instant time = v.commitTime();
-        return time == null ? "-infinity" : time.toString();
-    }
 }

@@ -41,6 +41,12 @@ public record Version(long commitMicros, String node) implements Comparable<Vers
         return hasTime() ? Instant.EPOCH.plus(commitMicros, ChronoUnit.MICROS) : null;
     }
 
+    /** The commit time as timestamptz text (ISO 8601, UTC, microseconds), {@code -infinity} when unknown. */
+    public String timestamptz() {
+        Instant time = commitTime();
+        return time == null ? "-infinity" : time.toString();
+    }
+
     @Override
     public String toString() {
         return (hasTime() ? commitTime().toString() : "-infinity") + "@" + node;

@@ -278,14 +278,14 @@ class LastUpdateWinsIT {
     private ChangeApplier.Part apply(RowChange change, Version version) throws SQLException {
         ChangeApplier.Applied applied = applier.apply(connection, table(), change, begin(version));
         new io.pgmesh.sink.progress.SinkProgress("test").write(connection, "t", 0, lsn, new io.pgmesh.sink.conflict.SeenVector(),
-                version.node(), new Lsn(lsn), io.pgmesh.sink.conflict.ConflictLog.timestamp(version));
+                version.node(), new Lsn(lsn), version.timestamptz());
         connection.commit();
         session.applied(new NodeName(version.node()), new Lsn(lsn));
         return applied.parts().get(applied.parts().size() - 1);
     }
 
     private Version begin(Version version) throws SQLException {
-        session.begin(new NodeName(version.node()), new Lsn(++lsn), io.pgmesh.sink.conflict.ConflictLog.timestamp(version));
+        session.begin(new NodeName(version.node()), new Lsn(++lsn), version.timestamptz());
         return version;
     }
 
