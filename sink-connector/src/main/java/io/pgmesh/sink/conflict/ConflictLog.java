@@ -2,6 +2,7 @@ package io.pgmesh.sink.conflict;
 
 import io.pgmesh.common.Lsn;
 import io.pgmesh.common.TableId;
+import io.pgmesh.common.json.Json;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -41,7 +42,7 @@ public final class ConflictLog {
             s.setString(1, e.conflict().type().wireName());
             s.setString(2, e.table().schema());
             s.setString(3, e.table().table());
-            s.setString(4, Json.object(e.key()));
+            s.setString(4, Json.write(e.key()));
             Version local = e.conflict().local();
             s.setString(5, local == null ? null : local.timestamptz());
             s.setString(6, local == null ? null : local.node());
@@ -50,7 +51,7 @@ public final class ConflictLog {
             s.setString(9, e.remoteLsn().toString());
             s.setString(10, e.conflict().resolution().wireName());
             s.setString(11, withRows ? e.localRow() : null);
-            s.setString(12, withRows && e.remoteRow() != null ? Json.object(e.remoteRow()) : null);
+            s.setString(12, withRows && e.remoteRow() != null ? Json.write(e.remoteRow()) : null);
             s.executeUpdate();
         }
         try (PreparedStatement s = c.prepareStatement(COUNT)) {
