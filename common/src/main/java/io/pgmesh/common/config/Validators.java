@@ -19,6 +19,15 @@ public final class Validators {
 
     public static final ConfigDef.Validator REPLICATION_SETS = nonEmptyListOf(SET_NAME, "1 to 56 characters of [a-z0-9_]");
 
+    /** Replication sets, or none at all (meaning every set). */
+    public static final ConfigDef.Validator REPLICATION_SETS_OR_ALL = ConfigDef.LambdaValidator.with((name, value) -> {
+        for (Object element : (List<?>) value) {
+            if (!SET_NAME.matcher(element.toString()).matches()) {
+                throw new ConfigException(name, value, "'" + element + "' must be 1 to 56 characters of [a-z0-9_]");
+            }
+        }
+    }, () -> "empty (every set), or a list of 1 to 56 characters of [a-z0-9_]");
+
     public static final ConfigDef.Validator TOPIC_PREFIX = matching(Pattern.compile("[a-zA-Z0-9._-]{1,200}"),
             "1 to 200 characters of [a-zA-Z0-9._-]");
 

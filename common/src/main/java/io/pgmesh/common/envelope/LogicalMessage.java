@@ -6,12 +6,15 @@ import org.apache.kafka.connect.data.Struct;
 
 /**
  * A logical decoding message written with {@code pg_logical_emit_message}: replicated DDL under the
- * {@link #DDL_PREFIX} prefix, the source's heartbeats under {@link #HEARTBEAT_PREFIX}.
+ * {@link #DDL_PREFIX} prefix, the source's heartbeats under {@link #HEARTBEAT_PREFIX}, replication
+ * set changes under {@link #SETS_PREFIX}.
  */
 public record LogicalMessage(String prefix, byte[] content, boolean transactional) implements ChangeValue {
 
     public static final String DDL_PREFIX = "pgmesh.ddl";
     public static final String HEARTBEAT_PREFIX = "pgmesh.heartbeat";
+    /** A replication set was created or dropped on the node: {@code {"set": name, "change": "create"|"drop"}}. */
+    public static final String SETS_PREFIX = "pgmesh.sets";
 
     public LogicalMessage {
         Objects.requireNonNull(prefix, "prefix");
