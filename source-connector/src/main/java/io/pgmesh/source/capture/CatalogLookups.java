@@ -3,7 +3,6 @@ package io.pgmesh.source.capture;
 import io.pgmesh.common.TableId;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.SortedSet;
 
 /** What the capture needs from the node's catalog when a table is first described (a Relation message). */
 public interface CatalogLookups {
@@ -15,6 +14,10 @@ public interface CatalogLookups {
      */
     List<String> typeNames(List<Integer> typeOids, List<Integer> typeModifiers) throws SQLException;
 
-    /** The replication sets (of those streamed) whose publication contains {@code table}. */
-    SortedSet<String> setsOf(TableId table) throws SQLException;
+    /**
+     * The streamed replication sets whose publication contains the table, as the catalog says now
+     * (looked up by the relation's oid, so a renamed table is still found). May be cached for a
+     * few seconds.
+     */
+    List<SetMembership> memberships(int relationId, TableId table) throws SQLException;
 }

@@ -8,11 +8,13 @@ import io.pgmesh.common.envelope.ChangeHeaders;
 import io.pgmesh.common.envelope.ChangeKey;
 import io.pgmesh.common.envelope.ChangeValue;
 import io.pgmesh.common.envelope.ColumnValue;
+import io.pgmesh.common.envelope.DdlCommand;
 import io.pgmesh.common.envelope.KeyColumn;
 import io.pgmesh.common.envelope.LogicalMessage;
 import io.pgmesh.common.envelope.Operation;
 import io.pgmesh.common.envelope.RowImage;
 import io.pgmesh.common.envelope.Truncation;
+import io.pgmesh.common.json.Json;
 import io.pgmesh.common.sql.SqlIdentifiers;
 import io.pgmesh.source.decode.Begin;
 import io.pgmesh.source.decode.Commit;
@@ -38,6 +40,7 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.function.LongSupplier;
+import org.apache.kafka.connect.errors.DataException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * origin (this node, or the peer named by an Origin message), numbers the changes of each
  * transaction and marks the last one (holding each back until the next change or the commit shows
  * whether it is last), and drops what must not reach the topic: pgmesh's own bookkeeping tables,
- * messages with other prefixes, and everything at or before the position to resume after.
+ * messages with other prefixes, and everything at or before the position to resume after. Notices
+ * transactions that create or drop replication sets ({@link #takeSetsChange}).
  */
 public final class ChangeAssembler {
 
@@ -60,6 +64,20 @@ public final class ChangeAssembler {
     private final Map<Integer, String> announcedTypes = new HashMap<>();
     private StreamPosition resumeAfter;
     private Transaction tx;
+    private SetsChange setsChange;
+
+    /**
+     * A committed transaction created or dropped replication sets: the stream must start again
+     * after it, naming the new sets' publications.
+     *
+     * @param commitEnd the end of the transaction's commit: where the new stream starts
+     * @param created   the sets it created
+     */
+    public record SetsChange(Lsn commitEnd, List<String> created) {
+        public SetsChange {
+            created = List.copyOf(created);
+        }
+    }
 
     /** The transaction being assembled. */
     private static final class Transaction {
@@ -69,6 +87,8 @@ public final class ChangeAssembler {
         String externalOrigin;
         int nextSeq;
         ChangeEvent held;
+        boolean changesSets;
+        final List<String> createdSets = new ArrayList<>();
 
         Transaction(Begin begin, NodeName localNode) {
             this.begin = begin;
@@ -141,8 +161,7 @@ public final class ChangeAssembler {
             String type = "???".equals(types.get(i)) ? announcedTypes.getOrDefault(c.typeOid(), "???") : types.get(i);
             resolved.add(new RelationInfo.Column(c.name(), type, c.key()));
         }
-        SortedSet<String> sets = InternalSchema.contains(table) ? new TreeSet<>() : catalog.setsOf(table);
-        relations.put(relation.relationId(), new RelationInfo(table, resolved, sets));
+        relations.put(relation.relationId(), new RelationInfo(relation.relationId(), table, resolved));
         return List.of();
     }
 
@@ -185,7 +204,7 @@ public final class ChangeAssembler {
         return new RowChange(rel, Operation.DELETE, keyOf(rel, old.values()), null);
     }
 
-    private List<ChangeEvent> change(RowChange change) {
+    private List<ChangeEvent> change(RowChange change) throws SQLException {
         if (change == null) {
             return List.of();
         }
@@ -197,10 +216,11 @@ public final class ChangeAssembler {
             key = change.relation().hasKey() ? ChangeKey.row(change.relation().table(), keyColumns(image.columns(), change.relation()))
                     : ChangeKey.unidentifiedRow(change.relation().table(), localId(seq));
         }
-        return hold(t, new ChangeEvent(headers(t, seq, change.op(), change.relation().sets()), key, change.value(), null));
+        return hold(t, new ChangeEvent(headers(t, seq, change.op(), setsOf(change.relation(), change.op())), key,
+                change.value(), null));
     }
 
-    private List<ChangeEvent> truncate(Truncate truncate) {
+    private List<ChangeEvent> truncate(Truncate truncate) throws SQLException {
         Transaction t = requireTransaction("Truncate");
         List<ChangeEvent> out = new ArrayList<>();
         for (int relationId : truncate.relationIds()) {
@@ -209,7 +229,7 @@ public final class ChangeAssembler {
                 continue;
             }
             int seq = t.nextSeq++;
-            ChangeEvent event = new ChangeEvent(headers(t, seq, Operation.TRUNCATE, rel.sets()),
+            ChangeEvent event = new ChangeEvent(headers(t, seq, Operation.TRUNCATE, setsOf(rel, Operation.TRUNCATE)),
                     ChangeKey.truncate(rel.table(), localId(seq)),
                     new Truncation(rel.table(), truncate.cascade(), truncate.restartIdentity()), null);
             out.addAll(hold(t, event));
@@ -219,19 +239,24 @@ public final class ChangeAssembler {
 
     private List<ChangeEvent> message(LogicalDecodingMessage m) {
         boolean heartbeat = LogicalMessage.HEARTBEAT_PREFIX.equals(m.prefix());
-        if (!heartbeat && !messagePrefixes.contains(m.prefix())) {
+        if (LogicalMessage.SETS_PREFIX.equals(m.prefix()) && tx != null) {
+            tx.changesSets = true;
+            createdSet(m).ifPresent(tx.createdSets::add);
+        }
+        if (!heartbeat && !LogicalMessage.SETS_PREFIX.equals(m.prefix()) && !messagePrefixes.contains(m.prefix())) {
             LOG.debug("skipping logical decoding message with prefix {}", m.prefix());
             return List.of();
         }
         LogicalMessage value = new LogicalMessage(m.prefix(), m.content(), m.transactional());
+        SortedSet<String> sets = LogicalMessage.DDL_PREFIX.equals(m.prefix()) ? ddlSets(m) : new TreeSet<>();
         if (tx != null && m.transactional()) {
             int seq = tx.nextSeq++;
             ChangeKey key = heartbeat ? ChangeKey.heartbeat(node.value()) : ChangeKey.message(localId(seq));
-            return hold(tx, new ChangeEvent(headers(tx, seq, value.operation(), new TreeSet<>()), key, value, null));
+            return hold(tx, new ChangeEvent(headers(tx, seq, value.operation(), sets), key, value, null));
         }
         long micros = heartbeat ? heartbeatMicros(m) : clockMicros.getAsLong();
         ChangeHeaders headers = new ChangeHeaders(node, node, micros, m.lsn(), m.lsn(), 0L, 0, true,
-                value.operation(), new TreeSet<>(), null);
+                value.operation(), sets, null);
         ChangeKey key = heartbeat ? ChangeKey.heartbeat(node.value())
                 : ChangeKey.message(node.value() + "/" + m.lsn() + "/0");
         return emit(new ChangeEvent(headers, key, value, m.lsn()));
@@ -240,10 +265,32 @@ public final class ChangeAssembler {
     private List<ChangeEvent> commit(Commit commit) {
         Transaction t = requireTransaction("Commit");
         tx = null;
+        if (t.changesSets) {
+            setsChange = new SetsChange(commit.endLsn(), t.createdSets);
+        }
         if (t.held == null) {
             return List.of();
         }
         return emit(t.held.lastOfTransaction(commit.endLsn()));
+    }
+
+    /** The replication set change the last commit made, once; empty when it made none. */
+    public java.util.Optional<SetsChange> takeSetsChange() {
+        SetsChange change = setsChange;
+        setsChange = null;
+        return java.util.Optional.ofNullable(change);
+    }
+
+    private static java.util.Optional<String> createdSet(LogicalDecodingMessage m) {
+        try {
+            if (Json.parse(new String(m.content(), StandardCharsets.UTF_8)) instanceof Map<?, ?> fields
+                    && "create".equals(fields.get("change")) && fields.get("set") instanceof String set) {
+                return java.util.Optional.of(set);
+            }
+        } catch (IllegalArgumentException e) {
+            LOG.warn("Unreadable {} message at {}: {}", m.prefix(), m.lsn(), e.getMessage());
+        }
+        return java.util.Optional.empty();
     }
 
     /** Keeps {@code event} back until the next shows it is not the last; releases the one held before. */
@@ -259,6 +306,25 @@ public final class ChangeAssembler {
         }
         resumeAfter = StreamPosition.START;
         return List.of(event);
+    }
+
+    /** The sets a row change of {@code rel} is tagged with; none for pgmesh's own tables. */
+    private SortedSet<String> setsOf(RelationInfo rel, Operation op) throws SQLException {
+        if (InternalSchema.contains(rel.table())) {
+            return new TreeSet<>();
+        }
+        return SetMembership.setsFor(catalog.memberships(rel.relationId(), rel.table()), op);
+    }
+
+    /** The sets a DDL message names; none (no sink applies it) when it is not one pgmesh wrote. */
+    private static SortedSet<String> ddlSets(LogicalDecodingMessage m) {
+        try {
+            return DdlCommand.parse(m.content()).sets();
+        } catch (DataException e) {
+            LOG.warn("A {} message at {} was not written by pgmesh ({}); it is carried with no replication set, so no"
+                    + " sink applies it", m.prefix(), m.lsn(), e.getMessage());
+            return new TreeSet<>();
+        }
     }
 
     private ChangeHeaders headers(Transaction t, int seq, Operation op, SortedSet<String> sets) {

@@ -2,10 +2,9 @@ package io.pgmesh.source.capture;
 
 import io.pgmesh.common.TableId;
 import java.util.List;
-import java.util.SortedSet;
 
-/** A table as the stream described it: columns with resolved type names, and its replication sets. */
-record RelationInfo(TableId table, List<Column> columns, SortedSet<String> sets) {
+/** A table as the stream described it: its oid, and its columns with resolved type names. */
+record RelationInfo(int relationId, TableId table, List<Column> columns) {
 
     record Column(String name, String type, boolean key) {
     }

@@ -38,8 +38,9 @@ public final class PgmeshSourceConfig extends AbstractConfig {
             + " committed on this node to <topic.prefix>.<node.name>, which must have exactly one partition.";
     private static final String TOPIC_PREFIX_DEFAULT = "pgmesh";
 
-    private static final String DATABASE_USER_DOC = "Role to connect as. It needs the REPLICATION attribute (or"
-            + " superuser), SELECT on the published tables and, to create the publication FOR ALL TABLES, superuser.";
+    private static final String DATABASE_USER_DOC = "Role to connect as. It needs the REPLICATION attribute and"
+            + " SELECT on the replicated tables; to install or upgrade schema pgmesh (its event triggers) it must be a"
+            + " superuser, otherwise a superuser must have installed it.";
 
     public static final String SLOT_NAME_CONFIG = "slot.name";
     private static final String SLOT_NAME_DOC = "Logical replication slot to stream from (1 to 63 characters of"
@@ -48,12 +49,9 @@ public final class PgmeshSourceConfig extends AbstractConfig {
 
     public static final String REPLICATION_SETS_CONFIG = "replication.sets";
     private static final String REPLICATION_SETS_DOC = "Replication sets this source streams. Set <s> is the"
-            + " PostgreSQL publication pgmesh_<s>; each record is tagged with the sets its table belongs to.";
-    private static final String REPLICATION_SETS_DEFAULT = "default";
-
-    public static final String PUBLICATION_AUTOCREATE_MODE_CONFIG = "publication.autocreate.mode";
-    private static final String PUBLICATION_AUTOCREATE_MODE_DOC = "What to do when a set's publication is"
-            + " missing: all_tables creates it FOR ALL TABLES (needs superuser); disabled refuses to start.";
+            + " PostgreSQL publication pgmesh_<s>, managed with the pgmesh.repset_* functions; each change is tagged"
+            + " with the sets of its table that replicate that kind of change, and sinks pick the sets they subscribe"
+            + " to. Empty: every set of the node, including sets created while the connector runs.";
 
     public static final String MESSAGE_PREFIXES_CONFIG = "message.prefixes";
     private static final String MESSAGE_PREFIXES_DOC = "Prefixes of logical decoding messages"
@@ -84,15 +82,6 @@ public final class PgmeshSourceConfig extends AbstractConfig {
     private static final String POLL_TIMEOUT_MS_DOC = "How long poll() waits for a change before returning empty.";
     private static final long POLL_TIMEOUT_MS_DEFAULT = 500L;
 
-    /** What to do when a set's publication does not exist. */
-    public enum PublicationAutocreateMode {
-        ALL_TABLES, DISABLED;
-
-        public String configValue() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-    }
-
     public static final ConfigDef CONFIG_DEF = configDef();
 
     public PgmeshSourceConfig(Map<String, String> props) {
@@ -118,12 +107,8 @@ public final class PgmeshSourceConfig extends AbstractConfig {
         order = 0;
         def.define(SLOT_NAME_CONFIG, Type.STRING, "", Validators.emptyOr(SLOT_NAME, "1 to 63 characters of [a-z0-9_]"),
                 Importance.MEDIUM, SLOT_NAME_DOC, GROUP_CAPTURE, ++order, Width.MEDIUM, "Slot name");
-        def.define(REPLICATION_SETS_CONFIG, Type.LIST, REPLICATION_SETS_DEFAULT,
-                Validators.REPLICATION_SETS, Importance.HIGH,
+        def.define(REPLICATION_SETS_CONFIG, Type.LIST, "", Validators.REPLICATION_SETS_OR_ALL, Importance.MEDIUM,
                 REPLICATION_SETS_DOC, GROUP_CAPTURE, ++order, Width.LONG, "Replication sets");
-        def.define(PUBLICATION_AUTOCREATE_MODE_CONFIG, Type.STRING, PublicationAutocreateMode.ALL_TABLES.configValue(),
-                Validators.enumValue(PublicationAutocreateMode.class), Importance.MEDIUM,
-                PUBLICATION_AUTOCREATE_MODE_DOC, GROUP_CAPTURE, ++order, Width.SHORT, "Publication autocreate");
         def.define(MESSAGE_PREFIXES_CONFIG, Type.LIST, MESSAGE_PREFIXES_DEFAULT, Validators.NO_EMPTY_ELEMENTS,
                 Importance.LOW, MESSAGE_PREFIXES_DOC, GROUP_CAPTURE, ++order, Width.LONG, "Message prefixes");
         def.define(HEARTBEAT_INTERVAL_MS_CONFIG, Type.LONG, HEARTBEAT_INTERVAL_MS_DEFAULT, ConfigDef.Range.atLeast(0L),
@@ -181,17 +166,9 @@ public final class PgmeshSourceConfig extends AbstractConfig {
         return slot.isEmpty() ? "pgmesh_" + getString(NODE_NAME_CONFIG) : slot;
     }
 
+    /** The sets to stream; empty means every set of the node. */
     public Set<String> replicationSets() {
         return new TreeSet<>(getList(REPLICATION_SETS_CONFIG));
-    }
-
-    /** The publication of each set: {@code pgmesh_<set>}. */
-    public List<String> publications() {
-        return replicationSets().stream().map(set -> "pgmesh_" + set).toList();
-    }
-
-    public PublicationAutocreateMode publicationAutocreateMode() {
-        return PublicationAutocreateMode.valueOf(getString(PUBLICATION_AUTOCREATE_MODE_CONFIG).toUpperCase(java.util.Locale.ROOT));
     }
 
     public Set<String> messagePrefixes() {

@@ -2,30 +2,45 @@ package io.pgmesh.source.database;
 
 import io.pgmesh.common.TableId;
 import io.pgmesh.source.capture.CatalogLookups;
+import io.pgmesh.source.capture.SetMembership;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SortedSet;
-import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link CatalogLookups} against the node, one query per Relation message. The connection must
- * use {@code search_path=pg_catalog} (see {@link SourceConnections#control}) so that
+ * {@link CatalogLookups} against the node: one query per Relation message for type names, and the
+ * set memberships of each table, cached for {@link #MEMBERSHIP_TTL_NANOS} so that tables added to
+ * or removed from a set are tagged accordingly soon after. The connection must use
+ * {@code search_path=pg_catalog} (see {@link SourceConnections#control}) so that
  * {@code format_type} qualifies every type outside pg_catalog.
  */
 public final class CatalogQueries implements CatalogLookups {
 
     private static final Logger LOG = LoggerFactory.getLogger(CatalogQueries.class);
+    static final long MEMBERSHIP_TTL_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private static final String MEMBERSHIPS = """
+            SELECT p.pubname, p.pubinsert, p.pubupdate, p.pubdelete, p.pubtruncate
+            FROM pg_publication AS p
+            WHERE p.pubname = ANY (?)
+              AND EXISTS (SELECT 1 FROM pg_get_publication_tables(p.pubname::text) AS t WHERE t.relid = ?::oid)
+            ORDER BY p.pubname""";
+
+    private record Cached(List<SetMembership> memberships, long loadedNanos) {
+    }
 
     private final Connection connection;
     private final Map<String, String> setByPublication;
+    private final Map<Integer, Cached> memberships = new HashMap<>();
 
     /** @param setByPublication streamed publications and the set each stands for */
     public CatalogQueries(Connection connection, Map<String, String> setByPublication) {
@@ -52,24 +67,40 @@ public final class CatalogQueries implements CatalogLookups {
     }
 
     @Override
-    public SortedSet<String> setsOf(TableId table) throws SQLException {
-        SortedSet<String> sets = new TreeSet<>();
-        try (PreparedStatement s = connection.prepareStatement("SELECT pubname FROM pg_publication_tables"
-                + " WHERE schemaname = ? AND tablename = ? AND pubname = ANY(?)")) {
-            s.setString(1, table.schema());
-            s.setString(2, table.table());
-            s.setArray(3, connection.createArrayOf("text", setByPublication.keySet().toArray()));
+    public List<SetMembership> memberships(int relationId, TableId table) throws SQLException {
+        long now = System.nanoTime();
+        Cached cached = memberships.get(relationId);
+        if (cached != null && now - cached.loadedNanos() < MEMBERSHIP_TTL_NANOS) {
+            return cached.memberships();
+        }
+        List<SetMembership> loaded = load(relationId);
+        if (loaded.isEmpty()) {
+            if (cached != null && !cached.memberships().isEmpty()) {
+                LOG.debug("Table {} is in no streamed set now; keeping its last known sets for changes already"
+                        + " committed", table);
+                loaded = cached.memberships();
+            } else {
+                LOG.warn("Table {} is in none of the streamed replication sets {} now, yet the server streamed a"
+                        + " change of it (dropped or removed from its set since?); its change is tagged with no set"
+                        + " and no sink applies it", table, setByPublication.values());
+            }
+        }
+        memberships.put(relationId, new Cached(loaded, now));
+        return loaded;
+    }
+
+    private List<SetMembership> load(int relationId) throws SQLException {
+        List<SetMembership> result = new ArrayList<>();
+        try (PreparedStatement s = connection.prepareStatement(MEMBERSHIPS)) {
+            s.setArray(1, connection.createArrayOf("text", setByPublication.keySet().toArray()));
+            s.setLong(2, Integer.toUnsignedLong(relationId));
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    sets.add(setByPublication.get(rs.getString(1)));
+                    result.add(new SetMembership(setByPublication.get(rs.getString(1)), rs.getBoolean(2),
+                            rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5)));
                 }
             }
         }
-        if (sets.isEmpty()) {
-            LOG.warn("Table {} is in none of the streamed publications {} now, yet the server streamed a change of it"
-                    + " (dropped or renamed since?); tagging it with every streamed set", table, setByPublication.keySet());
-            sets.addAll(setByPublication.values());
-        }
-        return sets;
+        return List.copyOf(result);
     }
 }

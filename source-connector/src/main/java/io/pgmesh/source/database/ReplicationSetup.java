@@ -2,12 +2,13 @@ package io.pgmesh.source.database;
 
 import io.pgmesh.common.Lsn;
 import io.pgmesh.common.config.ConfigProblem;
+import io.pgmesh.common.schema.NodeSchema;
 import io.pgmesh.source.capture.StreamPosition;
 import io.pgmesh.source.config.PgmeshSourceConfig;
-import io.pgmesh.source.config.PgmeshSourceConfig.PublicationAutocreateMode;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -17,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings the node to where the source can stream: the server passes the preflight checks, the
- * sets' publications exist (created FOR ALL TABLES when so configured), and the slot exists. A
+ * Brings the node to where the source can stream: the server passes the preflight checks, schema
+ * pgmesh is installed (replication sets, DDL capture) and names this node, and the slot exists. A
  * problem a person must fix is a {@link ConnectException} saying what to do; database failures are
  * thrown as they are, for the caller to classify.
  */
@@ -35,28 +36,30 @@ public final class ReplicationSetup {
     }
 
     /**
-     * @param committedOffset the position Connect last committed for this source, if any
-     * @return the slot's confirmed position before streaming starts
+     * Where streaming starts (the slot's confirmed position, or a later one asked for), and the
+     * sets to stream by publication.
      */
-    public Lsn prepare(Connection control, Connection replication, Optional<StreamPosition> committedOffset) throws SQLException {
+    public record Prepared(Lsn start, Map<String, String> setByPublication) {
+    }
+
+    /**
+     * @param committedOffset the position Connect last committed for this source, if any
+     * @param notBefore       a position streaming must not start before although the slot is not
+     *                        confirmed there yet (the end of a transaction that changed the sets,
+     *                        everything before it acknowledged by Kafka), or {@link Lsn#INVALID}
+     */
+    public Prepared prepare(Connection control, Connection replication, Optional<StreamPosition> committedOffset,
+                            Lsn notBefore) throws SQLException {
         List<ConfigProblem> problems = preflight.check(control);
         if (!problems.isEmpty()) {
             throw new ConnectException("The node is not ready for pgmesh: " + problems.stream()
                     .map(p -> p.message() + " [" + p.key() + "]").collect(Collectors.joining(" ")));
         }
-        ensurePublications(control);
-        return ensureSlot(control, replication, committedOffset);
-    }
-
-    private void ensurePublications(Connection control) throws SQLException {
-        Publications publications = new Publications(control);
-        for (String publication : config.publications()) {
-            if (!publications.exists(publication)
-                    && config.publicationAutocreateMode() == PublicationAutocreateMode.ALL_TABLES) {
-                publications.createForAllTables(publication);
-                LOG.info("Created publication {} FOR ALL TABLES on {}", publication, config.nodeName());
-            }
-        }
+        NodeSchema.bootstrap(control, config.nodeName());
+        Lsn start = Lsn.max(ensureSlot(control, replication, committedOffset), notBefore);
+        Map<String, String> sets = new StreamedSets(config.replicationSets()).resolve(control, start);
+        LOG.info("Node {} streams replication sets {} from {}", config.nodeName(), sets.values(), start);
+        return new Prepared(start, sets);
     }
 
     private Lsn ensureSlot(Connection control, Connection replication, Optional<StreamPosition> committedOffset)
@@ -76,6 +79,8 @@ public final class ReplicationSetup {
         ReplicationSlotInfo info = replication.unwrap(PGConnection.class).getReplicationAPI()
                 .createReplicationSlot().logical().withSlotName(slot).withOutputPlugin("pgoutput").make();
         LOG.info("Created replication slot {} on node {} at {}", slot, config.nodeName(), info.getConsistentPoint());
-        return Lsn.parse(info.getConsistentPoint().asString());
+        Lsn start = Lsn.parse(info.getConsistentPoint().asString());
+        StreamedSets.markStreamable(control, null, start);
+        return start;
     }
 }

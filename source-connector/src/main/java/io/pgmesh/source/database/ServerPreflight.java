@@ -3,10 +3,10 @@ package io.pgmesh.source.database;
 import io.pgmesh.common.config.ConfigProblem;
 import io.pgmesh.common.config.DatabaseConfig;
 import io.pgmesh.common.config.LiveChecks;
+import io.pgmesh.common.schema.NodeSchema;
 import io.pgmesh.common.sql.PostgresConnector;
 import io.pgmesh.common.sql.SqlIdentifiers;
 import io.pgmesh.source.config.PgmeshSourceConfig;
-import io.pgmesh.source.config.PgmeshSourceConfig.PublicationAutocreateMode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,8 +19,8 @@ import java.util.Optional;
 /**
  * Checks, against the live server, everything the source needs before it streams: that it can
  * connect with the given credentials, the server version, {@code wal_level=logical},
- * {@code track_commit_timestamp=on}, the role's REPLICATION right, a usable slot and the
- * publications. Each problem names the configuration key to fix and says how.
+ * {@code track_commit_timestamp=on}, the role's REPLICATION right, a usable slot, schema pgmesh
+ * (or the right to install it), the node's name and the configured replication sets. Each problem names the configuration key to fix and says how.
  */
 public final class ServerPreflight {
 
@@ -79,7 +79,7 @@ public final class ServerPreflight {
                     + " run ALTER ROLE " + SqlIdentifiers.quote(user) + " REPLICATION, or connect as a role that has it."));
         }
         slotProblem(c).ifPresent(problems::add);
-        problems.addAll(publicationProblems(c, rights));
+        problems.addAll(schemaProblems(c, rights));
         return problems;
     }
 
@@ -103,22 +103,29 @@ public final class ServerPreflight {
         return Optional.empty();
     }
 
-    private List<ConfigProblem> publicationProblems(Connection c, RoleRights rights) throws SQLException {
+    private List<ConfigProblem> schemaProblems(Connection c, RoleRights rights) throws SQLException {
         List<ConfigProblem> problems = new ArrayList<>();
-        Publications publications = new Publications(c);
-        for (String publication : config.publications()) {
-            if (publications.exists(publication)) {
-                continue;
-            }
-            if (config.publicationAutocreateMode() == PublicationAutocreateMode.DISABLED) {
-                problems.add(new ConfigProblem(PgmeshSourceConfig.REPLICATION_SETS_CONFIG, "publication " + publication
-                        + " does not exist: create it, or set " + PgmeshSourceConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG
-                        + "=all_tables."));
-            } else if (!rights.superuser()) {
-                problems.add(new ConfigProblem(PgmeshSourceConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG, "publication "
-                        + publication + " does not exist, and creating it FOR ALL TABLES needs a superuser: create it"
-                        + " as a superuser, or give the connector a superuser role."));
-            }
+        String where = config.database().describe();
+        boolean current = NodeSchema.isCurrent(c);
+        if (!current && !rights.superuser()) {
+            problems.add(new ConfigProblem(DatabaseConfig.USER_CONFIG, "schema pgmesh is missing or out of date on "
+                    + where + ", and role " + config.database().user() + " cannot install it: its event triggers need"
+                    + " a superuser. Connect once as a superuser, or have a superuser run " + NodeSchema.SCRIPT
+                    + " (in the pgmesh-common jar) in the database."));
+        }
+        Optional<String> recorded = NodeSchema.recordedNodeName(c);
+        if (recorded.isPresent() && !recorded.get().equals(config.nodeName().value())) {
+            problems.add(new ConfigProblem(PgmeshSourceConfig.NODE_NAME_CONFIG, "the database at " + where
+                    + " is pgmesh node '" + recorded.get() + "', not '" + config.nodeName() + "': fix node.name, or"
+                    + " point database.* at the right database."));
+        }
+        List<String> missing = new StreamedSets(config.replicationSets()).missing(c).stream()
+                .filter(set -> current || !NodeSchema.BUILT_IN_SETS.contains(set)).toList();
+        if (!missing.isEmpty()) {
+            problems.add(new ConfigProblem(PgmeshSourceConfig.REPLICATION_SETS_CONFIG, "replication set(s) "
+                    + String.join(", ", missing) + " do not exist on " + where + ": create them there with SELECT"
+                    + " pgmesh.repset_create('<name>'), or leave " + PgmeshSourceConfig.REPLICATION_SETS_CONFIG
+                    + " empty to stream every set."));
         }
         return problems;
     }

@@ -11,6 +11,8 @@ import io.pgmesh.common.sql.PostgresConnector;
 import io.pgmesh.source.database.SourceConnections;
 import io.pgmesh.source.database.ReplicationSetup;
 import io.pgmesh.source.database.ServerPreflight;
+import io.pgmesh.source.database.StreamedSets;
+import io.pgmesh.source.capture.ChangeAssembler;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -47,6 +49,8 @@ public final class CaptureSession implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private volatile StreamPosition lastQueued;
+    /** Where the next stream starts when past the slot's confirmed position: after the last change of replication sets. */
+    private Lsn restartAt = Lsn.INVALID;
     private volatile Connection replication;
 
     private CaptureSession(PgmeshSourceConfig config, Optional<StreamPosition> committed) {
@@ -128,8 +132,9 @@ public final class CaptureSession implements AutoCloseable {
     private void run() {
         while (!closed) {
             try {
-                streamUntilClosed();
-                return;
+                if (!streamUntilSetsChange()) {
+                    return;
+                }
             } catch (SQLException e) {
                 if (closed || !retryAfter(e)) {
                     return;
@@ -166,18 +171,23 @@ public final class CaptureSession implements AutoCloseable {
         return sleepUnlessClosed(delay);
     }
 
-    private void streamUntilClosed() throws SQLException, InterruptedException {
+    /**
+     * Streams until closed (false) or until the replication sets to stream change (true): the
+     * stream then starts again with the new publications, after the last change queued.
+     */
+    private boolean streamUntilSetsChange() throws SQLException, InterruptedException {
         ServerPreflight preflight = new ServerPreflight(config);
         try (Connection control = SourceConnections.control(connector, config);
              Connection stream = SourceConnections.replication(connector, config)) {
             replication = stream;
-            Lsn slotPosition = new ReplicationSetup(config, preflight).prepare(control, stream, committed);
-            ReplicationStreamReader reader = ReplicationStreamReader.open(config, control, stream, lastQueued);
-            LOG.info("Streaming node {} from slot {} (confirmed at {}), resuming after {}", config.nodeName(),
-                    config.slotName(), slotPosition, lastQueued);
+            ReplicationSetup.Prepared prepared = new ReplicationSetup(config, preflight).prepare(control, stream, committed, restartAt);
+            ReplicationStreamReader reader = ReplicationStreamReader.open(config, control, stream,
+                    prepared.setByPublication(), lastQueued, prepared.start());
+            LOG.info("Streaming node {} from slot {} at {}, resuming after {}", config.nodeName(),
+                    config.slotName(), prepared.start(), lastQueued);
             retries.succeeded();
             try {
-                pump(reader, new HeartbeatWriter(control, config.heartbeatInterval(), System.nanoTime()));
+                return pump(reader, control, new HeartbeatWriter(control, config.heartbeatInterval(), System.nanoTime()));
             } finally {
                 abort(stream);
             }
@@ -186,7 +196,8 @@ public final class CaptureSession implements AutoCloseable {
         }
     }
 
-    private void pump(ReplicationStreamReader reader, HeartbeatWriter heartbeat)
+    /** @return true when the replication sets changed and the stream must start again */
+    private boolean pump(ReplicationStreamReader reader, Connection control, HeartbeatWriter heartbeat)
             throws SQLException, InterruptedException {
         IdleWait idle = new IdleWait();
         while (!closed) {
@@ -201,7 +212,54 @@ public final class CaptureSession implements AutoCloseable {
             for (ChangeEvent event : events) {
                 enqueue(event, reader);
             }
+            Optional<ChangeAssembler.SetsChange> setsChange = reader.takeSetsChange();
+            if (setsChange.isPresent()) {
+                return restartAfter(setsChange.get(), reader, control);
+            }
         }
+        return false;
+    }
+
+    /**
+     * A transaction created or dropped replication sets. The stream stops reading there, records
+     * from where the created sets may be streamed, and waits until Kafka acknowledged everything up
+     * to the end of that transaction; the next stream, naming the new sets, then starts right after
+     * it, so the server never decodes a change under a publication list that does not match it. A
+     * stream that starts over from the slot instead (task restarted meanwhile) is safe as well: it
+     * names only sets that existed at its start and were not dropped.
+     *
+     * <p>The walsender may fail meanwhile, once it decodes a change made after a listed set was
+     * dropped ("publication ... does not exist"): that is expected and harmless here, since
+     * nothing past the transaction is read from this stream.
+     *
+     * @return true to start the stream again; false when the session was closed meanwhile
+     */
+    private boolean restartAfter(ChangeAssembler.SetsChange change, ReplicationStreamReader reader, Connection control)
+            throws SQLException, InterruptedException {
+        if (!change.created().isEmpty()) {
+            StreamedSets.markStreamable(control, change.created(), change.commitEnd());
+        }
+        LOG.info("Replication sets of node {} changed at {} (created: {}); starting the stream again from there once"
+                + " Kafka has acknowledged everything before", config.nodeName(), change.commitEnd(), change.created());
+        boolean streamAlive = true;
+        while (!closed) {
+            if (!confirmRequested.get().isBefore(change.commitEnd())) {
+                restartAt = Lsn.max(restartAt, change.commitEnd());
+                return true;
+            }
+            if (streamAlive) {
+                try {
+                    reader.confirm(confirmRequested.get());
+                    reader.keepAlive();
+                } catch (SQLException e) {
+                    LOG.debug("The old stream of node {} ended while waiting to restart: {}", config.nodeName(),
+                            e.getMessage());
+                    streamAlive = false;
+                }
+            }
+            Thread.sleep(100);
+        }
+        return false;
     }
 
     /** Queues an event, keeping the server connection alive while the queue is full. */

@@ -10,7 +10,6 @@ import io.pgmesh.source.decode.PgOutputDecoder;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -42,16 +41,20 @@ final class ReplicationStreamReader {
         this.assembler = assembler;
     }
 
+    /**
+     * @param setByPublication the publications to stream, and the replication set each stands for
+     * @param startAt where the server starts decoding when that is past the slot's confirmed
+     *                position (transactions committed before it are not decoded at all);
+     *                {@link Lsn#INVALID} for the slot's confirmed position
+     */
     static ReplicationStreamReader open(PgmeshSourceConfig config, Connection control, Connection replication,
-                                        StreamPosition resumeAfter) throws SQLException {
-        Map<String, String> setByPublication = new LinkedHashMap<>();
-        for (String set : config.replicationSets()) {
-            setByPublication.put("pgmesh_" + set, set);
-        }
+                                        Map<String, String> setByPublication, StreamPosition resumeAfter,
+                                        Lsn startAt) throws SQLException {
         PGReplicationStream stream = replication.unwrap(PGConnection.class).getReplicationAPI()
                 .replicationStream().logical()
                 .withSlotName(config.slotName())
-                .withStartPosition(LogSequenceNumber.INVALID_LSN)
+                .withStartPosition(startAt.isValid() ? LogSequenceNumber.valueOf(startAt.value())
+                        : LogSequenceNumber.INVALID_LSN)
                 .withSlotOption("proto_version", 1)
                 .withSlotOption("publication_names", String.join(",", setByPublication.keySet()))
                 .withSlotOption("messages", true)
@@ -71,6 +74,11 @@ final class ReplicationStreamReader {
             return null;
         }
         return assembler.accept(decoder.decode(message));
+    }
+
+    /** The replication set change of the transaction last committed, once; see {@link ChangeAssembler#takeSetsChange}. */
+    java.util.Optional<ChangeAssembler.SetsChange> takeSetsChange() {
+        return assembler.takeSetsChange();
     }
 
     /** Confirms {@code lsn} to the server if it is new, at most twice a second. */

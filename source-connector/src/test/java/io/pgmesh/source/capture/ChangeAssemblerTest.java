@@ -11,6 +11,7 @@ import io.pgmesh.common.NodeName;
 import io.pgmesh.common.TableId;
 import io.pgmesh.common.envelope.ChangeKey;
 import io.pgmesh.common.envelope.ColumnValue;
+import io.pgmesh.common.envelope.DdlCommand;
 import io.pgmesh.common.envelope.KeyColumn;
 import io.pgmesh.common.envelope.LogicalMessage;
 import io.pgmesh.common.envelope.Operation;
@@ -21,6 +22,7 @@ import io.pgmesh.source.decode.Commit;
 import io.pgmesh.source.decode.Insert;
 import io.pgmesh.source.decode.Origin;
 import io.pgmesh.source.decode.PgOutputFixtures;
+import io.pgmesh.source.decode.LogicalDecodingMessage;
 import io.pgmesh.source.decode.PgOutputMessage;
 import io.pgmesh.source.decode.Relation;
 import io.pgmesh.source.decode.TupleData;
@@ -42,7 +44,7 @@ class ChangeAssemblerTest {
     private static final TableId T1 = new TableId("fx", "t1");
     private static final PgOutputFixtures FIXTURES = PgOutputFixtures.load("17");
 
-    /** Names every type the fixtures use; every table is in set "default". */
+    /** Names every type the fixtures use; every table is in set "default" and in the insert-only set "log". */
     private static final class FakeCatalog implements CatalogLookups {
         @Override
         public List<String> typeNames(List<Integer> oids, List<Integer> mods) {
@@ -54,8 +56,9 @@ class ChangeAssemblerTest {
         }
 
         @Override
-        public SortedSet<String> setsOf(TableId table) {
-            return new TreeSet<>(Set.of("default"));
+        public List<SetMembership> memberships(int relationId, TableId table) {
+            return List.of(new SetMembership("default", true, true, true, true),
+                    new SetMembership("log", true, false, false, false));
         }
     }
 
@@ -92,7 +95,7 @@ class ChangeAssemblerTest {
         assertEquals(0, e.headers().txSeq());
         assertTrue(e.headers().txLast());
         assertEquals(commit.endLsn(), e.confirmLsn());
-        assertEquals(Set.of("default"), e.headers().sets());
+        assertEquals(Set.of("default", "log"), e.headers().sets());
         assertNull(e.headers().externalOrigin());
         assertEquals(ChangeKey.row(T1, List.of(new KeyColumn("id", "1"))), e.key());
         assertEquals(new RowImage(Operation.INSERT, T1, List.of(ColumnValue.of("id", "integer", "1"),
@@ -168,6 +171,46 @@ class ChangeAssemblerTest {
                 new Insert(9, new TupleData(List.of(new TupleValue.Text("1")))),
                 new Commit(0, Lsn.parse("0/100"), Lsn.parse("0/130"), 5L)));
         assertTrue(events.isEmpty());
+    }
+
+    @Test
+    void eachChangeIsTaggedWithTheSetsThatReplicateItsKind() throws SQLException {
+        List<ChangeEvent> changes = new ArrayList<>(feed("update_plain"));
+        changes.addAll(feed("delete_key"));
+        assertEquals(2, changes.size());
+        for (ChangeEvent e : changes) {
+            assertEquals(Set.of("default"), e.headers().sets(), "insert-only set \"log\" left out of " + e.headers().op());
+        }
+        for (ChangeEvent e : feed("truncate")) {
+            assertEquals(Set.of("default"), e.headers().sets());
+        }
+    }
+
+    @Test
+    void aTableInOneSetIsTaggedWithItWhateverTheKindForARowFilterTurnsUpdatesIntoInsertsAndDeletes() {
+        List<SetMembership> one = List.of(new SetMembership("eu", false, true, false, false));
+        assertEquals(Set.of("eu"), SetMembership.setsFor(one, Operation.INSERT));
+        assertEquals(Set.of("eu"), SetMembership.setsFor(one, Operation.DELETE));
+        List<SetMembership> two = List.of(new SetMembership("a", true, false, false, false),
+                new SetMembership("b", false, true, false, false));
+        assertEquals(Set.of("a"), SetMembership.setsFor(two, Operation.INSERT));
+        assertEquals(Set.of("a", "b"), SetMembership.setsFor(two, Operation.DELETE), "claimed by no set: all");
+        assertEquals(Set.of(), SetMembership.setsFor(List.of(), Operation.INSERT));
+    }
+
+    @Test
+    void aDdlMessageIsTaggedWithTheSetsItNamesAndOneNotWrittenByPgmeshWithNone() throws SQLException {
+        ChangeEvent foreign = feed("message_transactional").get(0);
+        assertEquals(Operation.MESSAGE, foreign.headers().op());
+        assertEquals(Set.of(), foreign.headers().sets(), "the recorded content is plain text, not pgmesh's JSON");
+
+        List<PgOutputMessage> messages = new ArrayList<>(FIXTURES.decode("message_transactional"));
+        LogicalDecodingMessage recorded = (LogicalDecodingMessage) messages.get(1);
+        DdlCommand command = new DdlCommand("CREATE TABLE x ()", "public", "app", new TreeSet<>(Set.of("ddl_sql", "ops")));
+        messages.set(1, new LogicalDecodingMessage(true, recorded.lsn(), recorded.prefix(), command.toContent()));
+        ChangeEvent ddl = feed(assembler(StreamPosition.START, Set.of(LogicalMessage.DDL_PREFIX)), messages).get(0);
+        assertEquals(Set.of("ddl_sql", "ops"), ddl.headers().sets());
+        assertEquals(command, DdlCommand.parse(((LogicalMessage) ddl.value()).content()));
     }
 
     @Test

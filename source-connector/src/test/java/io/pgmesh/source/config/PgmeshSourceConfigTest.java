@@ -28,12 +28,10 @@ class PgmeshSourceConfigTest {
         PgmeshSourceConfig config = new PgmeshSourceConfig(minimal());
         assertEquals("pgmesh.n1", config.topic());
         assertEquals("pgmesh_n1", config.slotName());
-        assertEquals(Set.of("default"), config.replicationSets());
-        assertEquals(List.of("pgmesh_default"), config.publications());
+        assertEquals(Set.of(), config.replicationSets(), "every set");
         assertEquals(5432, config.database().port());
         assertEquals("prefer", config.database().sslMode());
         assertEquals(Duration.ofSeconds(10), config.heartbeatInterval());
-        assertEquals(PgmeshSourceConfig.PublicationAutocreateMode.ALL_TABLES, config.publicationAutocreateMode());
         assertEquals(Set.of("pgmesh.ddl"), config.messagePrefixes());
     }
 
@@ -43,18 +41,16 @@ class PgmeshSourceConfigTest {
         props.put("slot.name", "custom_slot");
         props.put("topic.prefix", "mesh-prod");
         props.put("replication.sets", "default, audit");
-        props.put("publication.autocreate.mode", "disabled");
         PgmeshSourceConfig config = new PgmeshSourceConfig(props);
         assertEquals("custom_slot", config.slotName());
         assertEquals("mesh-prod.n1", config.topic());
-        assertEquals(List.of("pgmesh_audit", "pgmesh_default"), config.publications());
-        assertEquals(PgmeshSourceConfig.PublicationAutocreateMode.DISABLED, config.publicationAutocreateMode());
+        assertEquals(Set.of("audit", "default"), config.replicationSets());
     }
 
     @Test
     void everyKeyIsValidatedAlone() {
         for (Map.Entry<String, String> bad : Map.of("node.name", "N1", "slot.name", "slot-1", "database.port", "0",
-                "replication.sets", "", "heartbeat.interval.ms", "-1", "publication.autocreate.mode", "always",
+                "replication.sets", "default,Audit", "heartbeat.interval.ms", "-1",
                 "topic.prefix", "bad prefix", "database.sslmode", "on").entrySet()) {
             Map<String, String> props = minimal();
             props.put(bad.getKey(), bad.getValue());
