@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgmesh.common.schema.NodeSchema;
 import io.pgmesh.testkit.PgmeshConfigs;
 import io.pgmesh.testkit.connect.ConnectCluster;
 import io.pgmesh.testkit.postgres.PostgresNode;
@@ -129,22 +130,35 @@ class SourceConfigIT {
         config.put("database.user", "plain");
         config.put("database.password", "plain-pw");
         JsonNode result = validate(config);
-        assertTrue(errors(result, "database.user").get(0).contains("ALTER ROLE \"plain\" REPLICATION"));
-        assertTrue(errors(result, "publication.autocreate.mode").get(0).contains("needs a superuser"));
+        List<String> userErrors = errors(result, "database.user");
+        assertEquals(2, userErrors.size(), userErrors.toString());
+        assertTrue(userErrors.get(0).contains("ALTER ROLE \"plain\" REPLICATION"), userErrors.get(0));
+        assertTrue(userErrors.get(1).contains("schema pgmesh is missing") && userErrors.get(1).contains("superuser"),
+                userErrors.get(1));
+    }
+
+    @Test
+    void setsThatDoNotExistAreRefusedOnTheirKey() {
+        Map<String, String> config = valid();
+        config.put("replication.sets", "default,audit,ops");
+        List<String> setErrors = errors(validate(config), "replication.sets");
+        assertEquals(1, setErrors.size(), setErrors.toString());
+        assertTrue(setErrors.get(0).contains("audit, ops do not exist")
+                && setErrors.get(0).contains("pgmesh.repset_create"), setErrors.get(0));
     }
 
     @Test
     void aTaskThatCanNoLongerAuthenticateFailsSayingWhatToFix() {
-        server.execute("app", "CREATE ROLE streamer LOGIN REPLICATION PASSWORD 'first-pw'",
-                "CREATE PUBLICATION pgmesh_default FOR ALL TABLES");
-        Map<String, String> config = valid();
-        config.put("node.name", "auth");
+        server.createDatabase("auth");
+        server.execute("auth", "CREATE ROLE streamer LOGIN REPLICATION PASSWORD 'first-pw'",
+                NodeSchema.script(), "INSERT INTO pgmesh.node (name) VALUES ('auth')");
+        Map<String, String> config = new HashMap<>(PgmeshConfigs.source(server, "auth", "auth"));
         config.put("database.user", "streamer");
         config.put("database.password", "first-pw");
         connect.createConnector("src-auth", config);
         connect.awaitRunning("src-auth", 1, WAIT);
 
-        server.execute("app", "ALTER ROLE streamer PASSWORD 'second-pw'",
+        server.execute("auth", "ALTER ROLE streamer PASSWORD 'second-pw'",
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'streamer'");
         String trace = connect.awaitTaskFailed("src-auth", WAIT);
         assertTrue(trace.contains("check database.user and database.password"), trace);
