@@ -8,10 +8,12 @@ import io.pgmesh.common.sql.PostgresConnector;
 import io.pgmesh.common.sql.SqlStateClassifier;
 import io.pgmesh.sink.apply.ApplyConnections;
 import io.pgmesh.sink.apply.PartitionApplier;
+import io.pgmesh.sink.apply.SchemaMismatchException;
+import io.pgmesh.sink.schema.TargetTables;
 import io.pgmesh.sink.config.PgmeshSinkConfig;
 import io.pgmesh.sink.record.ChangeRecord;
 import io.pgmesh.sink.apply.Maintenance;
-import io.pgmesh.sink.schema.NodeSchema;
+import io.pgmesh.common.schema.NodeSchema;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -44,6 +46,7 @@ public final class PgmeshSinkTask extends SinkTask {
     private PgmeshSinkConfig config;
     private final Map<TopicPartition, PartitionApplier> appliers = new HashMap<>();
     private final Map<TopicPartition, RetryBudget> retries = new HashMap<>();
+    private final TargetTables tables = new TargetTables();
     private ErrantRecordReporter reporter;
     private Maintenance maintenance;
 
@@ -112,6 +115,9 @@ public final class PgmeshSinkTask extends SinkTask {
             } catch (SQLException e) {
                 rewound.add(tp);
                 backoff = max(backoff, handleFailure(tp, applier, change, e));
+            } catch (SchemaMismatchException e) {
+                rewound.add(tp);
+                backoff = max(backoff, waitForSchema(tp, applier, change, e));
             } catch (RuntimeException e) {
                 applier.rollback();
                 throw e;
@@ -131,7 +137,14 @@ public final class PgmeshSinkTask extends SinkTask {
         String doing = "applying " + describe(applier, change);
         long rewind = applier.rollback();
         if (!SqlStateClassifier.classify(e).retriable()) {
-            throw ConnectSqlErrors.toConnectException(doing, e);
+            ConnectException failure = ConnectSqlErrors.toConnectException(doing, e);
+            if (change.isDdl()) {
+                throw new ConnectException(failure.getMessage() + " Make the statement succeed on node "
+                        + config.nodeName() + " (or make it unnecessary) and restart the task; or leave this transaction"
+                        + " of " + change.origin() + " out: run SELECT pgmesh.skip_transaction('" + change.origin() + "', '"
+                        + change.headers().originLsn() + "') on node " + config.nodeName() + ", then restart the task.", e);
+            }
+            throw failure;
         }
         Duration delay = retries.computeIfAbsent(tp, t -> config.retry().budget()).failed(System.nanoTime());
         if (delay == null) {
@@ -139,6 +152,25 @@ public final class PgmeshSinkTask extends SinkTask {
                     + ConnectSqlErrors.toConnectException(doing, e).getMessage(), e);
         }
         LOG.warn("Retrying {} from offset {} in {} ms: {}", tp, rewind, delay.toMillis(), e.getMessage());
+        context.offset(tp, rewind);
+        return delay;
+    }
+
+    /**
+     * A change that does not fit the schema yet: the DDL it needs may still be on its way through
+     * another peer's topic. Rolls back and waits, within the retry budget.
+     */
+    private Duration waitForSchema(TopicPartition tp, PartitionApplier applier, ChangeRecord change,
+                                   SchemaMismatchException e) {
+        String doing = "applying " + describe(applier, change);
+        long rewind = applier.rollback();
+        Duration delay = retries.computeIfAbsent(tp, t -> config.retry().budget()).failed(System.nanoTime());
+        if (delay == null) {
+            throw new ConnectException("Gave up after waiting " + config.retry().timeout() + " for the schema: "
+                    + e.getMessage() + " (" + doing + ")", e);
+        }
+        LOG.warn("Waiting for the schema, retrying {} from offset {} in {} ms: {} ({})", tp, rewind, delay.toMillis(),
+                e.getMessage(), doing);
         context.offset(tp, rewind);
         return delay;
     }
@@ -200,7 +232,7 @@ public final class PgmeshSinkTask extends SinkTask {
             if (peer == null) {
                 throw new ConnectException("Topic " + t.topic() + " is not a pgmesh node topic");
             }
-            return new PartitionApplier(t.topic(), t.partition(), new NodeName(peer), config);
+            return new PartitionApplier(t.topic(), t.partition(), new NodeName(peer), config, tables);
         });
     }
 

@@ -7,7 +7,10 @@ import java.util.Collection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Expires old tombstones and conflict log rows, every few minutes, on one of the task's connections. */
+/**
+ * Expires old tombstones and conflict log rows, and drops the tombstones of dropped tables, every
+ * few minutes, on one of the task's connections.
+ */
 public final class Maintenance {
 
     private static final Logger LOG = LoggerFactory.getLogger(Maintenance.class);
@@ -31,6 +34,8 @@ public final class Maintenance {
                     + config.tombstoneRetention().toMillis() + " milliseconds'");
             any.maintain("DELETE FROM pgmesh.conflicts WHERE logged_at < now() - interval '"
                     + config.conflictLogRetention().toMillis() + " milliseconds'");
+            any.maintain("DELETE FROM pgmesh.tombstones AS t WHERE NOT EXISTS (SELECT 1 FROM pg_class AS c"
+                    + " WHERE c.oid = t.relid)");
         } catch (SQLException e) {
             LOG.warn("Expiring old tombstones and conflicts failed ({}); trying again in {}", e.getMessage(), EVERY);
         }

@@ -4,6 +4,7 @@ import io.pgmesh.common.Lsn;
 import io.pgmesh.common.NodeName;
 import io.pgmesh.common.TableId;
 import io.pgmesh.common.envelope.ChangeHeaders;
+import io.pgmesh.common.envelope.DdlCommand;
 import io.pgmesh.common.envelope.LogicalMessage;
 import io.pgmesh.common.envelope.Operation;
 import io.pgmesh.common.envelope.RowImage;
@@ -16,6 +17,7 @@ import io.pgmesh.sink.conflict.ConflictJudge;
 import io.pgmesh.sink.conflict.ConflictLog;
 import io.pgmesh.sink.conflict.SeenVector;
 import io.pgmesh.sink.conflict.Version;
+import io.pgmesh.sink.ddl.DdlApplier;
 import io.pgmesh.sink.progress.SinkProgress;
 import io.pgmesh.sink.record.ChangeRecord;
 import io.pgmesh.sink.schema.TargetTable;
@@ -52,7 +54,7 @@ public final class PartitionApplier implements AutoCloseable {
     private final RecordFilter filter;
     private final SinkProgress progress;
     private final ConflictLog conflicts;
-    private final TargetTables tables = new TargetTables();
+    private final TargetTables tables;
     private final ChangeApplier applier;
     private Connection connection;
     private OriginSession session;
@@ -65,7 +67,6 @@ public final class PartitionApplier implements AutoCloseable {
     private long storedOffset = -1;
     private long lastStoreNanos = System.nanoTime();
     private boolean positionChecked;
-    private boolean warnedAboutDdl;
     private String currentStatement;
 
     /** The source transaction being applied. */
@@ -90,7 +91,9 @@ public final class PartitionApplier implements AutoCloseable {
         }
     }
 
-    public PartitionApplier(String topic, int partition, NodeName owner, PgmeshSinkConfig config) {
+    /** @param tables the node's tables, shared by the task's appliers so that DDL any of them applies is seen by all */
+    public PartitionApplier(String topic, int partition, NodeName owner, PgmeshSinkConfig config, TargetTables tables) {
+        this.tables = tables;
         this.topic = topic;
         this.partition = partition;
         this.owner = owner;
@@ -147,7 +150,7 @@ public final class PartitionApplier implements AutoCloseable {
             LOG.debug("{}-{} offset {}: {} of {} at {} seq {} last {} (durable {})", topic, partition, r.offset(),
                     h.op().wireName(), h.originNode(), h.originLsn(), h.txSeq(), h.txLast(), durableOffset);
         }
-        handle(r, filter.verdict(h, owner, h.originNode().equals(config.nodeName()) ? Lsn.INVALID
+        handle(r, filter.verdict(h, r.isDdl(), owner, h.originNode().equals(config.nodeName()) ? Lsn.INVALID
                 : session().progress(h.originNode())));
         if (h.txLast()) {
             finish(r.offset());
@@ -161,25 +164,38 @@ public final class PartitionApplier implements AutoCloseable {
         if (verdict == Verdict.APPLY) {
             if (h.op() == Operation.TRUNCATE) {
                 pendingTruncates.add(r);
+            } else if (r.isDdl()) {
+                flushTruncates();
+                applyDdl(r);
             } else {
                 flushTruncates();
                 write(r);
             }
-        } else if (verdict == Verdict.NOT_A_ROW_CHANGE && r.value() instanceof LogicalMessage m
-                && LogicalMessage.DDL_PREFIX.equals(m.prefix()) && !warnedAboutDdl) {
-            warnedAboutDdl = true;
-            LOG.warn("Topic {} carries replicated DDL, which this version of the sink does not apply yet; apply schema"
-                    + " changes on every node yourself", topic);
         }
         if (h.op() != Operation.HEARTBEAT && h.op() != Operation.MESSAGE && !h.originNode().equals(owner)) {
             seen.saw(h.originNode().value(), h.originCommitMicros());
         }
     }
 
+    private void applyDdl(ChangeRecord r) throws SQLException {
+        beginWriting();
+        DdlCommand ddl = DdlCommand.parse(((LogicalMessage) r.value()).content());
+        currentStatement = "DDL \"" + ddl.sql() + "\" (as role " + ddl.role() + ", search_path " + ddl.searchPath() + ")";
+        DdlApplier.apply(connection, ddl);
+        tables.forgetAll();
+        applier.closeStatements();
+        LOG.info("Applied DDL of {} at {} on node {}: {}", tx.origin, tx.originLsn, config.nodeName(), ddl.sql());
+        currentStatement = null;
+    }
+
     private void write(ChangeRecord r) throws SQLException {
         beginWriting();
-        TableId id = ((r.value() instanceof RowImage image) ? image.table() : r.key().table());
-        TargetTable table = table(id);
+        RowImage image = r.value() instanceof RowImage i ? i : null;
+        TargetTable table = table(image != null ? image.table() : r.key().table());
+        if (image != null && !hasEveryColumn(table, image)) {
+            tables.forget(table.id());
+            table = table(table.id());
+        }
         RowChange change = RowChanges.of(r, table);
         currentStatement = change.change().name() + " on " + table.id() + " key " + change.key();
         ChangeApplier.Applied applied = applier.apply(connection, table, change, r.version());
@@ -198,6 +214,16 @@ public final class PartitionApplier implements AutoCloseable {
             }
         }
         currentStatement = null;
+    }
+
+    /** Whether {@code table} as cached has every column of {@code image} (else DDL may have added one since). */
+    private static boolean hasEveryColumn(TargetTable table, RowImage image) {
+        for (var c : image.columns()) {
+            if (table.column(c.name()).isEmpty()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void flushTruncates() throws SQLException {
@@ -225,9 +251,10 @@ public final class PartitionApplier implements AutoCloseable {
     }
 
     private TargetTable table(TableId id) throws SQLException {
-        return tables.find(connection, id).orElseThrow(() -> new ConnectException("Table " + id
+        return tables.find(connection, id).orElseThrow(() -> new SchemaMismatchException("Table " + id
                 + " does not exist on node " + config.nodeName() + ". Create it (with the same columns and primary key"
-                + " as on " + tx.origin + "), then restart the task: nothing from this transaction on was applied."));
+                + " as on " + tx.origin + ", or replicate the DDL that creates it); the sink retries, and nothing from"
+                + " this transaction on was applied."));
     }
 
     private void beginWriting() throws SQLException {

@@ -10,7 +10,9 @@ import java.util.Set;
  * Decides what a sink does with a record of a peer's topic. Never a change that originated on
  * this node (that is how the mesh has no loops); by default only changes the topic's owner made
  * itself (forwarded copies arrive from their own origin's topic); only tables in a subscribed
- * replication set; no heartbeats; nothing its origin's progress says is already applied.
+ * replication set; no heartbeats or logical messages other than replicated DDL (which is judged
+ * like a change, by the sets it was replicated in); nothing its origin's progress says is already
+ * applied.
  */
 public final class RecordFilter {
 
@@ -30,11 +32,12 @@ public final class RecordFilter {
     }
 
     /**
+     * @param ddl     whether the record is a replicated DDL statement
      * @param owner   the node whose topic the record is in
      * @param applied the origin's progress on this node: the last origin LSN applied
      */
-    public Verdict verdict(ChangeHeaders h, NodeName owner, io.pgmesh.common.Lsn applied) {
-        if (h.op() == Operation.HEARTBEAT || h.op() == Operation.MESSAGE) {
+    public Verdict verdict(ChangeHeaders h, boolean ddl, NodeName owner, io.pgmesh.common.Lsn applied) {
+        if (h.op() == Operation.HEARTBEAT || (h.op() == Operation.MESSAGE && !ddl)) {
             return Verdict.NOT_A_ROW_CHANGE;
         }
         if (h.originNode().equals(self)) {

@@ -48,8 +48,10 @@ public final class PgmeshSinkConfig extends AbstractConfig {
 
     public static final String REPLICATION_SETS_CONFIG = "replication.sets";
     private static final String REPLICATION_SETS_DOC = "Replication sets this node subscribes to: a change is applied"
-            + " only when its table is in at least one of them (the pgmesh.sets header).";
-    private static final String REPLICATION_SETS_DEFAULT = "default";
+            + " only when it is tagged with at least one of them (the pgmesh.sets header: the sets of its table that"
+            + " replicate that kind of change, or for replicated DDL the sets it was replicated in). The default is"
+            + " every set each node has: default, default_insert_only (tables without a key) and ddl_sql (DDL).";
+    private static final String REPLICATION_SETS_DEFAULT = "default,default_insert_only,ddl_sql";
 
     public static final String ORIGIN_FILTER_CONFIG = "origin.filter";
     private static final String ORIGIN_FILTER_DOC = "Which origins to apply from a peer's topic: topic_owner (only"

@@ -4,6 +4,7 @@ import io.pgmesh.common.NodeName;
 import io.pgmesh.common.envelope.ChangeHeaders;
 import io.pgmesh.common.envelope.ChangeKey;
 import io.pgmesh.common.envelope.ChangeValue;
+import io.pgmesh.common.envelope.LogicalMessage;
 import io.pgmesh.common.envelope.Operation;
 import io.pgmesh.sink.conflict.Version;
 import org.apache.kafka.connect.errors.DataException;
@@ -43,6 +44,11 @@ public record ChangeRecord(SinkRecord source, ChangeHeaders headers, ChangeKey k
 
     public long offset() {
         return source.originalKafkaOffset();
+    }
+
+    /** Whether this is a replicated DDL statement (a {@code pgmesh.ddl} logical message). */
+    public boolean isDdl() {
+        return value instanceof LogicalMessage m && LogicalMessage.DDL_PREFIX.equals(m.prefix());
     }
 
     public NodeName origin() {

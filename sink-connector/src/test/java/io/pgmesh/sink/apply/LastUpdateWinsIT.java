@@ -14,7 +14,7 @@ import io.pgmesh.common.sql.PostgresConnector;
 import io.pgmesh.sink.config.PgmeshSinkConfig;
 import io.pgmesh.sink.conflict.ConflictJudge.Change;
 import io.pgmesh.sink.conflict.Version;
-import io.pgmesh.sink.schema.NodeSchema;
+import io.pgmesh.common.schema.NodeSchema;
 import io.pgmesh.sink.schema.TargetTable;
 import io.pgmesh.sink.schema.TargetTables;
 import io.pgmesh.testkit.PgmeshConfigs;

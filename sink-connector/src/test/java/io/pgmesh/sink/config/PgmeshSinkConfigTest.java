@@ -33,7 +33,7 @@ class PgmeshSinkConfigTest {
         assertEquals(List.of("pgmesh.n2", "pgmesh.n3"), config.topics());
         assertEquals("n2", config.peerOf("pgmesh.n2"));
         assertNull(config.peerOf("other.n2"));
-        assertEquals(Set.of("default"), config.replicationSets());
+        assertEquals(Set.of("default", "default_insert_only", "ddl_sql"), config.replicationSets());
         assertEquals(PgmeshSinkConfig.OriginFilter.TOPIC_OWNER, config.originFilter());
         assertEquals(Duration.ofDays(7), config.tombstoneRetention());
         assertEquals("sink-n1", config.connectorName());
