@@ -164,24 +164,48 @@ class TwoNodeMeshIT {
 
     @Test
     @Order(4)
-    void aMissingTableFailsTheTaskNamingItAndAfterTheFixNothingIsLost() {
-        n1().execute(Mesh.DATABASE, "CREATE TABLE late (id int PRIMARY KEY, v text)",
+    void aChangeForATableThisNodeLacksWaitsForItAndApplyResumesOnceItIsThere() throws InterruptedException {
+        n1().execute(Mesh.DATABASE, "SET pgmesh.ddl_replication = off", "CREATE TABLE late (id int PRIMARY KEY, v text)",
+                "SELECT pgmesh.repset_add_table('default', 'late')",
                 "INSERT INTO late VALUES (1, 'a'), (2, 'b')", "INSERT INTO late VALUES (3, 'c')");
-        String trace = connect.awaitTaskFailed("sink-n2", WAIT);
-        assertTrue(trace.contains("\"public\".\"late\" does not exist on node n2"), trace);
-        n1().execute(Mesh.DATABASE, "INSERT INTO late VALUES (4, 'written while n2 was stopped')",
-                "UPDATE accounts SET note = 'after the failure' WHERE id = 1");
+        Thread.sleep(5000);
+        connect.assertNotFailed("sink-n2");
+        n1().execute(Mesh.DATABASE, "UPDATE accounts SET note = 'while n2 waits' WHERE id = 1");
 
-        n2().execute(Mesh.DATABASE, "CREATE TABLE late (id int PRIMARY KEY, v text)");
-        assertTrue(connect.post("connectors/sink-n2/restart?includeTasks=true&onlyFailed=true", null).ok());
+        n2().execute(Mesh.DATABASE, "SET pgmesh.ddl_replication = off", "CREATE TABLE late (id int PRIMARY KEY, v text)",
+                "SELECT pgmesh.repset_add_table('default', 'late')");
         mesh.awaitSynced(WAIT);
         assertEquals(mesh.digest("n1", "late"), mesh.digest("n2", "late"));
-        assertEquals("4", n2().queryValue(Mesh.DATABASE, "SELECT count(*) FROM late"));
-        assertEquals("after the failure", n2().queryValue(Mesh.DATABASE, "SELECT note FROM accounts WHERE id = 1"));
+        assertEquals("3", n2().queryValue(Mesh.DATABASE, "SELECT count(*) FROM late"));
+        assertEquals("while n2 waits", n2().queryValue(Mesh.DATABASE, "SELECT note FROM accounts WHERE id = 1"));
     }
 
     @Test
     @Order(5)
+    void whenTheTableNeverComesTheTaskFailsNamingItAndAfterTheFixNothingIsLost() {
+        Map<String, String> impatient = new java.util.HashMap<>(PgmeshConfigs.sink(n2(), Mesh.DATABASE, "n2", List.of("n1")));
+        impatient.put("retry.timeout.ms", "3000");
+        assertTrue(connect.putConnector("sink-n2", impatient).ok());
+        n1().execute(Mesh.DATABASE, "SET pgmesh.ddl_replication = off", "CREATE TABLE later (id int PRIMARY KEY, v text)",
+                "SELECT pgmesh.repset_add_table('default', 'later')", "INSERT INTO later VALUES (1, 'a')");
+        String trace = connect.awaitTaskFailed("sink-n2", WAIT);
+        assertTrue(trace.contains("\"public\".\"later\" does not exist on node n2")
+                && trace.contains("Gave up after waiting"), trace);
+        n1().execute(Mesh.DATABASE, "INSERT INTO later VALUES (2, 'written while n2 was stopped')",
+                "UPDATE accounts SET note = 'after the failure' WHERE id = 1");
+
+        n2().execute(Mesh.DATABASE, "SET pgmesh.ddl_replication = off", "CREATE TABLE later (id int PRIMARY KEY, v text)",
+                "SELECT pgmesh.repset_add_table('default', 'later')");
+        assertTrue(connect.putConnector("sink-n2", PgmeshConfigs.sink(n2(), Mesh.DATABASE, "n2", List.of("n1"))).ok());
+        assertTrue(connect.post("connectors/sink-n2/restart?includeTasks=true&onlyFailed=true", null).ok());
+        mesh.awaitSynced(WAIT);
+        assertEquals(mesh.digest("n1", "later"), mesh.digest("n2", "later"));
+        assertEquals("2", n2().queryValue(Mesh.DATABASE, "SELECT count(*) FROM later"));
+        assertEquals("after the failure", n2().queryValue(Mesh.DATABASE, "SELECT note FROM accounts WHERE id = 1"));
+    }
+
+    @Test
+    @Order(6)
     void onceIdleNothingMoreIsProducedButEachNodesOwnHeartbeats() throws Exception {
         mesh.awaitSynced(WAIT);
         Thread.sleep(3000);
