@@ -915,7 +915,8 @@ LANGUAGE sql AS $$
 $$;
 
 GRANT USAGE ON SCHEMA pgmesh TO PUBLIC;
-GRANT SELECT ON pgmesh.schema_version, pgmesh.node, pgmesh.replication_sets, pgmesh.replicated_tables TO PUBLIC;
+GRANT SELECT ON pgmesh.schema_version, pgmesh.node, pgmesh.replication_sets, pgmesh.replicated_tables,
+    pgmesh.set_streamable TO PUBLIC;
 
 INSERT INTO pgmesh.schema_version (version) VALUES (1)
 ON CONFLICT (singleton) DO UPDATE SET version = greatest(pgmesh.schema_version.version, EXCLUDED.version);
