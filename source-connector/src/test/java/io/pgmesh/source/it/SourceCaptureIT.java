@@ -66,7 +66,7 @@ class SourceCaptureIT {
         String db = "types";
         server.createDatabase(db);
         server.execute(db, TypesTable.DDL);
-        connect.createConnector("src-types", streamOnly(PgmeshConfigs.exactlyOnce(PgmeshConfigs.source(server, db, "types"))));
+        connect.createConnector("src-types", PgmeshConfigs.exactlyOnce(PgmeshConfigs.source(server, db, "types")));
         connect.awaitRunning("src-types", 1, WAIT);
 
         Map<String, Map<String, String>> expected = new HashMap<>();
@@ -140,7 +140,7 @@ class SourceCaptureIT {
         String db = "origins";
         server.createDatabase(db);
         server.execute(db, "CREATE TABLE t (id int PRIMARY KEY, v text)", "SELECT pg_replication_origin_create('pgmesh_n2')");
-        connect.createConnector("src-origins", streamOnly(PgmeshConfigs.source(server, db, "origins")));
+        connect.createConnector("src-origins", PgmeshConfigs.source(server, db, "origins"));
         connect.awaitRunning("src-origins", 1, WAIT);
         server.execute(db, "SELECT pg_replication_origin_session_setup('pgmesh_n2');"
                 + " BEGIN; SELECT pg_replication_origin_xact_setup('0/1234ABCD', '2001-02-03 04:05:06.789012+00');"
@@ -166,7 +166,7 @@ class SourceCaptureIT {
         server.execute(db, "CREATE SCHEMA \"My Schema\"",
                 "CREATE TABLE \"My Schema\".\"Ünï \"\"Tbl\"\"\" (\"Select\" int, \"From\" text, \"sp ace\" text,"
                         + " \"quo\"\"te\" text, \"ñ\" text, PRIMARY KEY (\"Select\", \"From\"))");
-        connect.createConnector("src-names", streamOnly(PgmeshConfigs.source(server, db, "names")));
+        connect.createConnector("src-names", PgmeshConfigs.source(server, db, "names"));
         connect.awaitRunning("src-names", 1, WAIT);
         server.execute(db, "INSERT INTO \"My Schema\".\"Ünï \"\"Tbl\"\"\" VALUES (1, 'k', 'a', 'b', 'c')",
                 "UPDATE \"My Schema\".\"Ünï \"\"Tbl\"\"\" SET \"ñ\" = 'd'",
@@ -187,7 +187,7 @@ class SourceCaptureIT {
     void anIdleNodesSlotKeepsAdvancingThroughHeartbeats() {
         String db = "idle";
         server.createDatabase(db);
-        connect.createConnector("src-idle", streamOnly(PgmeshConfigs.source(server, db, "idle")));
+        connect.createConnector("src-idle", PgmeshConfigs.source(server, db, "idle"));
         connect.awaitRunning("src-idle", 1, WAIT);
         Awaitility.await("slot created").atMost(WAIT).until(() -> confirmedFlush("pgmesh_idle") != null);
         Lsn first = confirmedFlush("pgmesh_idle");
@@ -293,11 +293,5 @@ class SourceCaptureIT {
             long gap = all.get(i).offset() - previous.offset();
             assertEquals(previous.headers().txLast() ? 2 : 1, gap, "offset gap after offset " + previous.offset());
         }
-    }
-
-    /** These tests look at what the stream captures: no initial snapshot (see SnapshotIT). */
-    private static java.util.Map<String, String> streamOnly(java.util.Map<String, String> config) {
-        config.put("snapshot.mode", "never");
-        return config;
     }
 }
