@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgmesh.testkit.Closeables;
 import io.pgmesh.testkit.Mesh;
 import io.pgmesh.testkit.connect.ConnectCluster;
 import io.pgmesh.testkit.postgres.PostgresNode;
@@ -45,12 +46,7 @@ class DdlReplicationIT {
 
     @AfterAll
     static void stopMesh() {
-        if (mesh != null) {
-            mesh.close();
-        }
-        if (connect != null) {
-            connect.close();
-        }
+        Closeables.closeAll(mesh, connect);
     }
 
     private static PostgresNode n1() {

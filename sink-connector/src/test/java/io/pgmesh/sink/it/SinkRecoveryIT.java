@@ -3,6 +3,7 @@ package io.pgmesh.sink.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgmesh.testkit.Closeables;
 import io.pgmesh.testkit.Mesh;
 import io.pgmesh.testkit.PgmeshConfigs;
 import io.pgmesh.testkit.connect.ConnectCluster;
@@ -47,12 +48,7 @@ class SinkRecoveryIT {
 
     @AfterAll
     static void stopMesh() {
-        if (mesh != null) {
-            mesh.close();
-        }
-        if (connect != null) {
-            connect.close();
-        }
+        Closeables.closeAll(mesh, connect);
     }
 
     private static PostgresNode n1() {

@@ -3,6 +3,7 @@ package io.pgmesh.sink.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgmesh.testkit.Closeables;
 import io.pgmesh.testkit.Mesh;
 import io.pgmesh.testkit.PgmeshConfigs;
 import io.pgmesh.testkit.connect.ConnectCluster;
@@ -38,12 +39,7 @@ class ThreeNodeMeshIT {
 
     @AfterAll
     static void stopMesh() {
-        if (mesh != null) {
-            mesh.close();
-        }
-        if (connect != null) {
-            connect.close();
-        }
+        Closeables.closeAll(mesh, connect);
     }
 
     @Test

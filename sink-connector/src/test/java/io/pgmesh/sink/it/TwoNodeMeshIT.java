@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgmesh.common.envelope.Operation;
+import io.pgmesh.testkit.Closeables;
 import io.pgmesh.testkit.Mesh;
 import io.pgmesh.testkit.PgmeshConfigs;
 import io.pgmesh.testkit.TypesTable;
@@ -44,12 +45,7 @@ class TwoNodeMeshIT {
 
     @AfterAll
     static void stopMesh() {
-        if (mesh != null) {
-            mesh.close();
-        }
-        if (connect != null) {
-            connect.close();
-        }
+        Closeables.closeAll(mesh, connect);
     }
 
     private static PostgresNode n1() {

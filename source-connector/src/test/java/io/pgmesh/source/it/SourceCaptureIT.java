@@ -14,6 +14,7 @@ import io.pgmesh.common.envelope.KeyColumn;
 import io.pgmesh.common.envelope.Operation;
 import io.pgmesh.common.envelope.RowImage;
 import io.pgmesh.common.envelope.Truncation;
+import io.pgmesh.testkit.Closeables;
 import io.pgmesh.testkit.PgmeshConfigs;
 import io.pgmesh.testkit.TypesTable;
 import io.pgmesh.testkit.connect.ConnectCluster;
@@ -53,12 +54,7 @@ class SourceCaptureIT {
 
     @AfterAll
     static void stopServers() {
-        if (connect != null) {
-            connect.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        Closeables.closeAll(connect, server);
     }
 
     @Test

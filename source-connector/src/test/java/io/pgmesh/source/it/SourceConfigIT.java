@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgmesh.common.schema.NodeSchema;
+import io.pgmesh.testkit.Closeables;
 import io.pgmesh.testkit.PgmeshConfigs;
 import io.pgmesh.testkit.connect.ConnectCluster;
 import io.pgmesh.testkit.postgres.PostgresNode;
@@ -39,12 +40,7 @@ class SourceConfigIT {
 
     @AfterAll
     static void stopServers() {
-        if (connect != null) {
-            connect.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        Closeables.closeAll(connect, server);
     }
 
     private static Map<String, String> valid() {

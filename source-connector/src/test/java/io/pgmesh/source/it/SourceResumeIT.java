@@ -2,6 +2,7 @@ package io.pgmesh.source.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.pgmesh.testkit.Closeables;
 import io.pgmesh.testkit.PgmeshConfigs;
 import io.pgmesh.testkit.connect.ConnectCluster;
 import io.pgmesh.testkit.postgres.PostgresNode;
@@ -37,12 +38,7 @@ class SourceResumeIT {
 
     @AfterAll
     static void stopServers() {
-        if (connect != null) {
-            connect.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        Closeables.closeAll(connect, server);
     }
 
     @ParameterizedTest(name = "exactly-once: {0}")

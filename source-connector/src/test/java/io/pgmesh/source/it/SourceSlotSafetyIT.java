@@ -3,6 +3,7 @@ package io.pgmesh.source.it;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgmesh.common.Lsn;
+import io.pgmesh.testkit.Closeables;
 import io.pgmesh.testkit.PgmeshConfigs;
 import io.pgmesh.testkit.connect.ConnectCluster;
 import io.pgmesh.testkit.connect.NodeTopic;
@@ -44,12 +45,7 @@ class SourceSlotSafetyIT {
 
     @AfterAll
     static void stopServers() {
-        if (connect != null) {
-            connect.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        Closeables.closeAll(connect, server);
     }
 
     @Test
