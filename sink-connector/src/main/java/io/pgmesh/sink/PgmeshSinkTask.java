@@ -23,6 +23,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -125,7 +126,7 @@ public final class PgmeshSinkTask extends SinkTask {
         }
         for (TopicPartition tp : appliers.keySet()) {
             if (!rewound.contains(tp)) {
-                retries.computeIfAbsent(tp, t -> config.retry().budget()).succeeded();
+                budget(tp).succeeded();
             }
         }
         maintenance.maybeRun(appliers.values());
@@ -146,14 +147,8 @@ public final class PgmeshSinkTask extends SinkTask {
             }
             throw failure;
         }
-        Duration delay = retries.computeIfAbsent(tp, t -> config.retry().budget()).failed(System.nanoTime());
-        if (delay == null) {
-            throw new ConnectException("Gave up after retrying for " + config.retry().timeout() + ": "
-                    + ConnectSqlErrors.toConnectException(doing, e).getMessage(), e);
-        }
-        LOG.warn("Retrying {} from offset {} in {} ms: {}", tp, rewind, delay.toMillis(), e.getMessage());
-        context.offset(tp, rewind);
-        return delay;
+        return retryFrom(tp, rewind, "Retrying", e.getMessage(), e, () -> "Gave up after retrying for "
+                + config.retry().timeout() + ": " + ConnectSqlErrors.toConnectException(doing, e).getMessage());
     }
 
     /**
@@ -164,15 +159,28 @@ public final class PgmeshSinkTask extends SinkTask {
                                    SchemaMismatchException e) {
         String doing = "applying " + describe(applier, change);
         long rewind = applier.rollback();
-        Duration delay = retries.computeIfAbsent(tp, t -> config.retry().budget()).failed(System.nanoTime());
+        return retryFrom(tp, rewind, "Waiting for the schema, retrying", e.getMessage() + " (" + doing + ")", e,
+                () -> "Gave up after waiting " + config.retry().timeout() + " for the schema: " + e.getMessage() + " ("
+                        + doing + ")");
+    }
+
+    /**
+     * Rewinds the partition to {@code rewind} for another attempt after the partition's retry
+     * budget's next delay, and returns that delay; fails the task once the budget is spent.
+     */
+    private Duration retryFrom(TopicPartition tp, long rewind, String doingNow, String detail, Exception cause,
+                               Supplier<String> gaveUp) {
+        Duration delay = budget(tp).failed(System.nanoTime());
         if (delay == null) {
-            throw new ConnectException("Gave up after waiting " + config.retry().timeout() + " for the schema: "
-                    + e.getMessage() + " (" + doing + ")", e);
+            throw new ConnectException(gaveUp.get(), cause);
         }
-        LOG.warn("Waiting for the schema, retrying {} from offset {} in {} ms: {} ({})", tp, rewind, delay.toMillis(),
-                e.getMessage(), doing);
+        LOG.warn("{} {} from offset {} in {} ms: {}", doingNow, tp, rewind, delay.toMillis(), detail);
         context.offset(tp, rewind);
         return delay;
+    }
+
+    private RetryBudget budget(TopicPartition tp) {
+        return retries.computeIfAbsent(tp, t -> config.retry().budget());
     }
 
     private static String describe(PartitionApplier applier, ChangeRecord change) {
