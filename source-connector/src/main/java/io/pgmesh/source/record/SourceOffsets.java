@@ -2,6 +2,8 @@ package io.pgmesh.source.record;
 
 import io.pgmesh.common.Lsn;
 import io.pgmesh.source.capture.StreamPosition;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -20,8 +22,20 @@ public final class SourceOffsets {
     private SourceOffsets() {
     }
 
+    /**
+     * The source partition, its keys in the order Connect's offset store gives them back.
+     *
+     * <p>Connect stores an offset under the JSON bytes of its partition, in the map's iteration
+     * order. An offset reset (DELETE /connectors/name/offsets) writes its tombstone under the
+     * bytes of the partition as read back, a {@code HashMap}. {@code Map.of} iterates in an order
+     * that changes from one JVM to the next, so with it a reset missed the stored offset in some
+     * runs: the task then resumed from the old position instead of taking a new snapshot.
+     */
     public static Map<String, String> partition(String node, String slot) {
-        return Map.of(NODE, node, SLOT, slot);
+        Map<String, String> partition = new LinkedHashMap<>();
+        partition.put(NODE, node);
+        partition.put(SLOT, slot);
+        return Collections.unmodifiableMap(partition);
     }
 
     public static Map<String, Object> offset(StreamPosition position) {
