@@ -12,8 +12,15 @@ public final class SourceRecordFactory {
     private final Map<String, String> sourcePartition;
     private final String topic;
 
+    /**
+     * @param sourcePartition kept as given, never copied: Connect stores offsets under the JSON
+     *                        bytes of the partition in its iteration order, so the records must carry
+     *                        the very map (and order) the task reads its offset back with. A copy
+     *                        through {@code Map.copyOf} reorders the keys in about half of all JVMs,
+     *                        and the task then never finds its offset.
+     */
     public SourceRecordFactory(Map<String, String> sourcePartition, String topic) {
-        this.sourcePartition = Map.copyOf(sourcePartition);
+        this.sourcePartition = sourcePartition;
         this.topic = topic;
     }
 
