@@ -42,13 +42,17 @@ public final class PgmeshSourceTask extends SourceTask {
     public void start(Map<String, String> props) {
         PgmeshSourceConfig config = new PgmeshSourceConfig(props);
         Map<String, String> partition = SourceOffsets.partition(config.nodeName().value(), config.slotName());
-        Optional<StreamPosition> committed = SourceOffsets.position(context.offsetStorageReader().offset(partition));
+        Map<String, Object> offset = context.offsetStorageReader().offset(partition);
+        Optional<StreamPosition> committed = SourceOffsets.position(offset);
+        boolean snapshot = config.snapshotMode() == PgmeshSourceConfig.SnapshotMode.INITIAL
+                && (committed.isEmpty() || SourceOffsets.snapshotIncomplete(offset));
         records = new SourceRecordFactory(partition, config.topic());
         transactions = context.transactionContext();
-        LOG.info("Starting capture of node {} into {}; last committed position: {}; Kafka transactions per"
+        LOG.info("Starting capture of node {} into {}; last committed position: {}{}; Kafka transactions per"
                 + " PostgreSQL transaction: {}", config.nodeName(), config.topic(),
-                committed.map(Object::toString).orElse("none"), transactions != null);
-        session = CaptureSession.start(config, committed);
+                committed.map(Object::toString).orElse("none"), snapshot ? " (snapshot first)" : "",
+                transactions != null);
+        session = CaptureSession.start(config, committed, snapshot);
     }
 
     @Override

@@ -37,6 +37,18 @@ public final class Mesh implements AutoCloseable {
     public static Mesh start(ConnectCluster connect, List<String> nodes, List<String> schema,
                              UnaryOperator<Map<String, String>> sourceConfig,
                              UnaryOperator<Map<String, String>> sinkConfig) {
+        return start(connect, nodes, schema, (node, server) -> { }, sourceConfig, sinkConfig);
+    }
+
+    /**
+     * As {@link #start(ConnectCluster, List, List, UnaryOperator, UnaryOperator)}, with
+     * {@code prepare} run on each node's server after the schema and before any connector exists
+     * (to give a node data of its own, for instance).
+     */
+    public static Mesh start(ConnectCluster connect, List<String> nodes, List<String> schema,
+                             java.util.function.BiConsumer<String, PostgresNode> prepare,
+                             UnaryOperator<Map<String, String>> sourceConfig,
+                             UnaryOperator<Map<String, String>> sinkConfig) {
         Mesh mesh = new Mesh(connect);
         try {
             for (String node : nodes) {
@@ -46,6 +58,7 @@ public final class Mesh implements AutoCloseable {
                 List<String> ddl = new ArrayList<>(schema);
                 ddl.add("CREATE TABLE " + SYNC_TABLE + " (node text PRIMARY KEY, token text NOT NULL)");
                 server.execute(DATABASE, ddl.toArray(String[]::new));
+                prepare.accept(node, server);
                 connect.kafka().createTopic("pgmesh." + node, 1);
             }
             for (String node : nodes) {

@@ -31,10 +31,15 @@ import org.apache.kafka.connect.header.Headers;
  * @param sets               replication sets of the record's table, sorted ({@code pgmesh.sets}, comma-separated)
  * @param externalOrigin     the raw replication-origin name when the change came from outside pgmesh
  *                           (for example a native subscription), else null ({@code pgmesh.origin.external})
+ * @param snapshot           whether the record is a row of an initial snapshot rather than a streamed change
+ *                           ({@code pgmesh.snapshot}, present only when true). A snapshot row carries the
+ *                           commit time and origin of the row's last write where the server still knows
+ *                           them (else 0 and this node); its LSNs are the snapshot's position, not the
+ *                           origin's, so a sink neither checks nor advances origin progress with it.
  */
 public record ChangeHeaders(NodeName node, NodeName originNode, long originCommitMicros, Lsn originLsn,
                             Lsn commitLsn, long xid, int txSeq, boolean txLast, Operation op,
-                            SortedSet<String> sets, String externalOrigin) {
+                            SortedSet<String> sets, String externalOrigin, boolean snapshot) {
 
     public static final String FORMAT = "pgmesh.format";
     public static final String NODE = "pgmesh.node";
@@ -48,10 +53,19 @@ public record ChangeHeaders(NodeName node, NodeName originNode, long originCommi
     public static final String TX_LAST = "pgmesh.tx.last";
     public static final String OP = "pgmesh.op";
     public static final String SETS = "pgmesh.sets";
+    public static final String SNAPSHOT = "pgmesh.snapshot";
 
     /** Every header a record always carries ({@link #ORIGIN_EXTERNAL} only when it applies). */
     public static final List<String> ALWAYS_PRESENT = List.of(FORMAT, NODE, ORIGIN_NODE, ORIGIN_COMMIT_US,
             ORIGIN_LSN, COMMIT_LSN, XID, TX_SEQ, TX_LAST, OP, SETS);
+
+    /** Headers of a streamed change (not part of a snapshot). */
+    public ChangeHeaders(NodeName node, NodeName originNode, long originCommitMicros, Lsn originLsn, Lsn commitLsn,
+                         long xid, int txSeq, boolean txLast, Operation op, SortedSet<String> sets,
+                         String externalOrigin) {
+        this(node, originNode, originCommitMicros, originLsn, commitLsn, xid, txSeq, txLast, op, sets, externalOrigin,
+                false);
+    }
 
     public ChangeHeaders {
         Objects.requireNonNull(node, "node");
@@ -68,7 +82,7 @@ public record ChangeHeaders(NodeName node, NodeName originNode, long originCommi
     /** The same headers, marked as the last record of their transaction. */
     public ChangeHeaders asLastInTransaction() {
         return new ChangeHeaders(node, originNode, originCommitMicros, originLsn, commitLsn, xid, txSeq, true, op,
-                sets, externalOrigin);
+                sets, externalOrigin, snapshot);
     }
 
     public void writeTo(Headers headers) {
@@ -85,6 +99,9 @@ public record ChangeHeaders(NodeName node, NodeName originNode, long originCommi
                 .addString(SETS, String.join(",", sets));
         if (externalOrigin != null) {
             headers.addString(ORIGIN_EXTERNAL, externalOrigin);
+        }
+        if (snapshot) {
+            headers.addBoolean(SNAPSHOT, true);
         }
     }
 
@@ -111,7 +128,9 @@ public record ChangeHeaders(NodeName node, NodeName originNode, long originCommi
                     Values.convertToBoolean(null, required(headers, TX_LAST)),
                     Operation.fromWireName(text(headers, OP)),
                     parseSets(optionalText(headers, SETS)),
-                    optionalText(headers, ORIGIN_EXTERNAL));
+                    optionalText(headers, ORIGIN_EXTERNAL),
+                    headers.lastWithName(SNAPSHOT) != null
+                            && Boolean.TRUE.equals(Values.convertToBoolean(null, headers.lastWithName(SNAPSHOT).value())));
         } catch (IllegalArgumentException e) {
             throw new DataException("malformed pgmesh headers: " + e.getMessage(), e);
         }

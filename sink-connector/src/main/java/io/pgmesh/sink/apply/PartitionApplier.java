@@ -75,6 +75,8 @@ public final class PartitionApplier implements AutoCloseable {
         final Lsn commitLsn;
         final Lsn originLsn;
         final Version version;
+        /** Rows of a snapshot: applied in runs of one origin and commit time, without origin progress. */
+        final boolean snapshot;
         int lastSeq;
         boolean writing;
 
@@ -83,7 +85,18 @@ public final class PartitionApplier implements AutoCloseable {
             this.commitLsn = h.commitLsn();
             this.originLsn = h.originLsn();
             this.version = version;
+            this.snapshot = h.snapshot();
             this.lastSeq = h.txSeq();
+        }
+
+        /**
+         * Whether {@code h} continues this snapshot transaction with a row of another origin or
+         * commit time: the run so far is committed first, so that every row is applied with its
+         * own commit time and origin, as PostgreSQL records one per local transaction.
+         */
+        boolean snapshotRunEndsAt(ChangeHeaders h, Version next) {
+            return snapshot && h.snapshot() && commitLsn.equals(h.commitLsn()) && h.txSeq() == lastSeq + 1
+                    && (!origin.equals(h.originNode()) || !version.equals(next));
         }
 
         boolean continuedBy(ChangeHeaders h) {
@@ -138,6 +151,9 @@ public final class PartitionApplier implements AutoCloseable {
             return Optional.empty();
         }
         ChangeHeaders h = r.headers();
+        if (tx != null && tx.snapshotRunEndsAt(h, r.version())) {
+            finish(r.offset() - 1);
+        }
         if (tx != null && !tx.continuedBy(h)) {
             abandon("its remaining records are not in the topic (the source was restarted within it?); it is applied"
                     + " again from its complete copy");
@@ -150,8 +166,8 @@ public final class PartitionApplier implements AutoCloseable {
             LOG.debug("{}-{} offset {}: {} of {} at {} seq {} last {} (durable {})", topic, partition, r.offset(),
                     h.op().wireName(), h.originNode(), h.originLsn(), h.txSeq(), h.txLast(), durableOffset);
         }
-        handle(r, filter.verdict(h, r.isDdl(), owner, h.originNode().equals(config.nodeName()) ? Lsn.INVALID
-                : session().progress(h.originNode())));
+        handle(r, filter.verdict(h, r.isDdl(), owner, h.originNode().equals(config.nodeName()) || h.snapshot()
+                ? Lsn.INVALID : session().progress(h.originNode())));
         if (h.txLast()) {
             finish(r.offset());
         }
@@ -266,7 +282,13 @@ public final class PartitionApplier implements AutoCloseable {
 
     private void finish(long lastOffset) throws SQLException {
         flushTruncates();
-        if (tx.writing) {
+        if (tx.writing && tx.snapshot) {
+            // a snapshot's LSNs are not the origin's: its progress is neither checked nor advanced
+            progress.write(connection, topic, partition, lastOffset + 1, seen);
+            connection.commit();
+            storedOffset = lastOffset + 1;
+            lastStoreNanos = System.nanoTime();
+        } else if (tx.writing) {
             progress.write(connection, topic, partition, lastOffset + 1, seen, tx.origin.value(), tx.originLsn,
                     tx.version.timestamptz());
             connection.commit();

@@ -25,7 +25,7 @@ public record SetMembership(String set, boolean insert, boolean update, boolean 
      * update that moves a row into or out of the filter into an insert or a delete), and so is a
      * change that no set claims by its kind.
      */
-    static SortedSet<String> setsFor(List<SetMembership> memberships, Operation op) {
+    public static SortedSet<String> setsFor(List<SetMembership> memberships, Operation op) {
         SortedSet<String> sets = new TreeSet<>();
         for (SetMembership m : memberships) {
             if (m.replicates(op)) {

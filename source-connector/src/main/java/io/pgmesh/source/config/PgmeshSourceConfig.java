@@ -7,6 +7,7 @@ import io.pgmesh.common.config.Validators;
 import io.pgmesh.common.config.DatabaseConfig.DatabaseSettings;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -82,6 +83,32 @@ public final class PgmeshSourceConfig extends AbstractConfig {
     private static final String POLL_TIMEOUT_MS_DOC = "How long poll() waits for a change before returning empty.";
     private static final long POLL_TIMEOUT_MS_DEFAULT = 500L;
 
+    /** When the source copies the tables it streams into the topic before streaming. */
+    public enum SnapshotMode {
+        /** When the slot is created, and whenever the connector starts without a stored offset. */
+        INITIAL,
+        /** Never: only changes committed after the slot's creation reach the topic. */
+        NEVER;
+
+        public String configValue() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public static final String SNAPSHOT_MODE_CONFIG = "snapshot.mode";
+    private static final String SNAPSHOT_MODE_DOC = "initial: when the connector creates its slot, it first copies"
+            + " every table of the streamed replication sets into the topic (in the snapshot the slot exported, each"
+            + " row with its last commit time and origin where the server still knows them), then streams from the"
+            + " slot: no gap, nothing twice. It also takes a snapshot when it starts without a stored offset (its"
+            + " offsets were reset, or an earlier snapshot did not complete): that is how to ask for a new one. never:"
+            + " only changes committed after the slot's creation reach the topic.";
+
+    public static final String SNAPSHOT_TRANSACTION_ROWS_CONFIG = "snapshot.transaction.rows";
+    private static final String SNAPSHOT_TRANSACTION_ROWS_DOC = "Rows of a snapshot per topic transaction (and per"
+            + " Kafka transaction under exactly-once). Larger is faster; the task's memory is bounded by"
+            + " max.queue.size either way.";
+    private static final int SNAPSHOT_TRANSACTION_ROWS_DEFAULT = 10_000;
+
     public static final ConfigDef CONFIG_DEF = configDef();
 
     public PgmeshSourceConfig(Map<String, String> props) {
@@ -121,6 +148,12 @@ public final class PgmeshSourceConfig extends AbstractConfig {
                 Importance.LOW, MAX_QUEUE_SIZE_DOC, GROUP_CAPTURE, ++order, Width.SHORT, "Max queue size");
         def.define(POLL_TIMEOUT_MS_CONFIG, Type.LONG, POLL_TIMEOUT_MS_DEFAULT, ConfigDef.Range.between(1L, 60_000L),
                 Importance.LOW, POLL_TIMEOUT_MS_DOC, GROUP_CAPTURE, ++order, Width.SHORT, "Poll timeout (ms)");
+        def.define(SNAPSHOT_MODE_CONFIG, Type.STRING, SnapshotMode.INITIAL.configValue(),
+                Validators.enumValue(SnapshotMode.class), Importance.MEDIUM, SNAPSHOT_MODE_DOC, GROUP_CAPTURE, ++order,
+                Width.SHORT, "Snapshot mode");
+        def.define(SNAPSHOT_TRANSACTION_ROWS_CONFIG, Type.INT, SNAPSHOT_TRANSACTION_ROWS_DEFAULT,
+                ConfigDef.Range.between(1, 1_000_000), Importance.LOW, SNAPSHOT_TRANSACTION_ROWS_DOC, GROUP_CAPTURE,
+                ++order, Width.SHORT, "Snapshot rows per transaction");
         RetryConfig.define(def, GROUP_RESILIENCE, "(lost connection, server restart, slot in use)");
         return def;
     }
@@ -193,6 +226,14 @@ public final class PgmeshSourceConfig extends AbstractConfig {
 
     public Duration pollTimeout() {
         return Duration.ofMillis(getLong(POLL_TIMEOUT_MS_CONFIG));
+    }
+
+    public SnapshotMode snapshotMode() {
+        return SnapshotMode.valueOf(getString(SNAPSHOT_MODE_CONFIG).toUpperCase(Locale.ROOT));
+    }
+
+    public int snapshotTransactionRows() {
+        return getInt(SNAPSHOT_TRANSACTION_ROWS_CONFIG);
     }
 
     public RetryConfig.RetrySettings retry() {

@@ -18,6 +18,9 @@ public final class SourceOffsets {
     static final String SLOT = "slot";
     static final String COMMIT_LSN = "commit_lsn";
     static final String SEQ = "seq";
+    /** Present on the records of a snapshot before its closing message: the snapshot was not complete there. */
+    static final String SNAPSHOT = "snapshot";
+    static final String SNAPSHOT_PARTIAL = "partial";
 
     private SourceOffsets() {
     }
@@ -40,6 +43,16 @@ public final class SourceOffsets {
 
     public static Map<String, Object> offset(StreamPosition position) {
         return Map.of(COMMIT_LSN, position.commitLsn().value(), SEQ, position.seq());
+    }
+
+    /** The offset of a record of a snapshot that is not complete at that record. */
+    public static Map<String, Object> partialSnapshotOffset(StreamPosition position) {
+        return Map.of(COMMIT_LSN, position.commitLsn().value(), SEQ, position.seq(), SNAPSHOT, SNAPSHOT_PARTIAL);
+    }
+
+    /** Whether a stored offset is that of a snapshot that did not complete. */
+    public static boolean snapshotIncomplete(Map<String, Object> offset) {
+        return offset != null && SNAPSHOT_PARTIAL.equals(offset.get(SNAPSHOT));
     }
 
     /** The position a stored offset names; empty when nothing was stored. */

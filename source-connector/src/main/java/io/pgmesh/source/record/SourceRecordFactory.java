@@ -1,6 +1,7 @@
 package io.pgmesh.source.record;
 
 import io.pgmesh.common.envelope.EnvelopeSchemas;
+import io.pgmesh.common.envelope.Operation;
 import io.pgmesh.source.capture.ChangeEvent;
 import java.util.Map;
 import org.apache.kafka.connect.header.ConnectHeaders;
@@ -29,9 +30,15 @@ public final class SourceRecordFactory {
         ConnectHeaders headers = new ConnectHeaders();
         event.headers().writeTo(headers);
         boolean tombstone = event.value() == null;
-        return new SourceRecord(sourcePartition, SourceOffsets.offset(event.position()), topic, 0,
+        boolean snapshot = event.headers().snapshot();
+        Map<String, Object> offset = snapshot && event.headers().op() != Operation.MESSAGE
+                ? SourceOffsets.partialSnapshotOffset(event.position()) : SourceOffsets.offset(event.position());
+        // a snapshot row's commit time may be long past (or unknown, 0): time-based retention must not
+        // take it for old, so its record is stamped with the time it was copied
+        long timestamp = snapshot ? System.currentTimeMillis() : event.headers().originCommitMicros() / 1000;
+        return new SourceRecord(sourcePartition, offset, topic, 0,
                 EnvelopeSchemas.KEY, event.key().toStruct(),
                 tombstone ? null : EnvelopeSchemas.VALUE, tombstone ? null : event.value().toStruct(),
-                event.headers().originCommitMicros() / 1000, headers);
+                timestamp, headers);
     }
 }

@@ -13,6 +13,7 @@ import io.pgmesh.source.database.ReplicationSetup;
 import io.pgmesh.source.database.ServerPreflight;
 import io.pgmesh.source.database.StreamedSets;
 import io.pgmesh.source.capture.ChangeAssembler;
+import io.pgmesh.source.snapshot.Snapshotter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -52,21 +53,28 @@ public final class CaptureSession implements AutoCloseable {
     /** Where the next stream starts when past the slot's confirmed position: after the last change of replication sets. */
     private Lsn restartAt = Lsn.INVALID;
     private volatile Connection replication;
+    /** Whether the tables must be copied into the topic before streaming (until a snapshot completed). */
+    private boolean snapshotPending;
 
-    private CaptureSession(PgmeshSourceConfig config, Optional<StreamPosition> committed) {
+    private CaptureSession(PgmeshSourceConfig config, Optional<StreamPosition> committed, boolean snapshot) {
         this.config = config;
         this.connector = new PostgresConnector(config.database());
         this.committed = committed;
         this.lastQueued = committed.orElse(StreamPosition.START);
+        this.snapshotPending = snapshot;
         this.queue = new ArrayBlockingQueue<>(config.maxQueueSize());
         this.retries = config.retry().budget();
         this.thread = new Thread(this::run, "pgmesh-capture-" + config.nodeName());
         this.thread.setDaemon(true);
     }
 
-    /** Starts streaming, resuming after {@code committed} (the position Connect last committed), if any. */
-    public static CaptureSession start(PgmeshSourceConfig config, Optional<StreamPosition> committed) {
-        CaptureSession session = new CaptureSession(config, committed);
+    /**
+     * Starts streaming, resuming after {@code committed} (the position Connect last committed), if
+     * any; with {@code snapshot}, copies the published tables into the topic first.
+     */
+    public static CaptureSession start(PgmeshSourceConfig config, Optional<StreamPosition> committed,
+                                       boolean snapshot) {
+        CaptureSession session = new CaptureSession(config, committed, snapshot);
         session.thread.start();
         return session;
     }
@@ -180,7 +188,16 @@ public final class CaptureSession implements AutoCloseable {
         try (Connection control = SourceConnections.control(connector, config);
              Connection stream = SourceConnections.replication(connector, config)) {
             replication = stream;
-            ReplicationSetup.Prepared prepared = new ReplicationSetup(config, preflight).prepare(control, stream, committed, restartAt);
+            ReplicationSetup.Prepared prepared = new ReplicationSetup(config, preflight)
+                    .prepare(control, stream, committed, restartAt, snapshotPending);
+            if (snapshotPending) {
+                try (Connection snapshot = SourceConnections.control(connector, config)) {
+                    new Snapshotter(config.nodeName(), config.snapshotTransactionRows()).run(snapshot,
+                            prepared.exportedSnapshot(), prepared.start(), prepared.setByPublication(),
+                            event -> enqueue(event, null));
+                }
+                snapshotPending = false;
+            }
             ReplicationStreamReader reader = ReplicationStreamReader.open(config, control, stream,
                     prepared.setByPublication(), lastQueued, prepared.start());
             LOG.info("Streaming node {} from slot {} at {}, resuming after {}", config.nodeName(),
@@ -262,14 +279,16 @@ public final class CaptureSession implements AutoCloseable {
         return false;
     }
 
-    /** Queues an event, keeping the server connection alive while the queue is full. */
+    /** Queues an event, keeping the stream (if any yet) alive while the queue is full. */
     private void enqueue(ChangeEvent event, ReplicationStreamReader reader) throws SQLException, InterruptedException {
         while (!queue.offer(event, 1, TimeUnit.SECONDS)) {
             if (closed) {
-                return;
+                throw new InterruptedException("capture of node " + config.nodeName() + " closed");
             }
-            reader.confirm(confirmRequested.get());
-            reader.keepAlive();
+            if (reader != null) {
+                reader.confirm(confirmRequested.get());
+                reader.keepAlive();
+            }
         }
         lastQueued = event.position();
     }
