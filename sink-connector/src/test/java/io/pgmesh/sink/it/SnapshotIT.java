@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pgmesh.common.TableId;
 import io.pgmesh.common.envelope.LogicalMessage;
 import io.pgmesh.common.envelope.Operation;
+import io.pgmesh.testkit.Closeables;
 import io.pgmesh.testkit.Mesh;
 import io.pgmesh.testkit.connect.ConnectCluster;
 import io.pgmesh.testkit.connect.NodeTopic;
@@ -69,12 +70,7 @@ class SnapshotIT {
 
     @AfterAll
     static void stopMesh() {
-        if (mesh != null) {
-            mesh.close();
-        }
-        if (connect != null) {
-            connect.close();
-        }
+        Closeables.closeAll(mesh, connect);
     }
 
     @Test
