@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Timeout;
 class SnapshotIT {
 
     private static final Duration WAIT = Duration.ofSeconds(240);
+    private static final Duration RESET_WAIT = Duration.ofSeconds(30);
     private static final int ACCOUNTS = 30_000;
     private static final List<String> TABLES = List.of("branches", "accounts", "history");
     private static ConnectCluster connect;
@@ -113,9 +114,11 @@ class SnapshotIT {
             return "STOPPED".equals(status.path("connector").path("state").asText()) && status.path("tasks").isEmpty();
         });
         // a task that is still shutting down may commit its last offsets after a reset: reset until none is left
-        Awaitility.await("src-n1 has no stored offset").atMost(WAIT).pollInterval(Duration.ofSeconds(2)).until(() -> {
+        Awaitility.await("src-n1 has no stored offset").atMost(RESET_WAIT).pollInterval(Duration.ofSeconds(2)).until(() -> {
             connect.embedded().resetConnectorOffsets("src-n1");
-            return connect.get("/connectors/src-n1/offsets").body().path("offsets").isEmpty();
+            var offsets = connect.embedded().connectorOffsets("src-n1").offsets();
+            System.out.println("SnapshotIT: offsets of src-n1 after the reset: " + offsets.stream().map(o -> o.partition() + "=" + o.offset()).toList());
+            return offsets.isEmpty();
         });
         connect.embedded().resumeConnector("src-n1");
         Awaitility.await("a second snapshot of n1").atMost(WAIT).pollInterval(Duration.ofSeconds(1))
