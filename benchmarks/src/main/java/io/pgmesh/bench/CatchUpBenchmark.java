@@ -61,8 +61,8 @@ public final class CatchUpBenchmark {
         try (ConnectCluster connect = ConnectCluster.start("bench", Map.of("exactly.once.source.support", "disabled"));
              PostgresNode n1 = server("n1"); PostgresNode n2 = server("n2")) {
             prepare(pgbench, scale, n1, n2);
-            connect.kafka().createTopic("pgmesh.n1", 1);
-            connect.createConnector("src-n1", PgmeshConfigs.source(n1, DB, "n1"));
+            connect.kafka().createTopic("pgmesh.n1", 1, 1, java.util.Map.of("cleanup.policy", "compact"));
+            connect.createConnector("src-n1", PgmeshConfigs.source(n1, DB, "n1", connect.bootstrapServers()));
             connect.createConnector("sink-n2", PgmeshConfigs.sink(n2, DB, "n2", List.of("n1")));
             connect.awaitRunning("src-n1", 1, WAIT);
             connect.awaitRunning("sink-n2", 1, WAIT);

@@ -3,6 +3,7 @@ package io.pgmesh.source;
 import io.pgmesh.common.Version;
 import io.pgmesh.common.config.ConnectorValidation;
 import io.pgmesh.source.config.PgmeshSourceConfig;
+import io.pgmesh.source.topic.NodeTopicAdmin;
 import io.pgmesh.source.database.ServerPreflight;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +29,8 @@ public final class PgmeshSourceConnector extends SourceConnector {
 
     @Override
     public void start(Map<String, String> props) {
-        new PgmeshSourceConfig(props);
+        PgmeshSourceConfig config = new PgmeshSourceConfig(props);
+        NodeTopicAdmin.ensure(config.kafkaAdminProps(), config.topicPolicy());
         this.props = Map.copyOf(props);
     }
 

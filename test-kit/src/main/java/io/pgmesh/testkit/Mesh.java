@@ -59,11 +59,11 @@ public final class Mesh implements AutoCloseable {
                 ddl.add("CREATE TABLE " + SYNC_TABLE + " (node text PRIMARY KEY, token text NOT NULL)");
                 server.execute(DATABASE, ddl.toArray(String[]::new));
                 prepare.accept(node, server);
-                connect.kafka().createTopic("pgmesh." + node, 1);
+                connect.kafka().createTopic("pgmesh." + node, 1, 1, Map.of("cleanup.policy", "compact"));
             }
             for (String node : nodes) {
                 connect.createConnector("src-" + node, sourceConfig.apply(
-                        PgmeshConfigs.source(mesh.servers.get(node), DATABASE, node)));
+                        PgmeshConfigs.source(mesh.servers.get(node), DATABASE, node, connect.bootstrapServers())));
             }
             for (String node : nodes) {
                 List<String> peers = nodes.stream().filter(n -> !n.equals(node)).toList();

@@ -14,16 +14,20 @@ public final class PgmeshConfigs {
     private PgmeshConfigs() {
     }
 
-    /** A source for {@code nodeName} on {@code database} of {@code server}, as superuser. */
-    public static Map<String, String> source(PostgresNode server, String database, String nodeName) {
+    /**
+     * A source for {@code nodeName} on {@code database} of {@code server}, as superuser, checking
+     * or creating its topic through {@code bootstrapServers}.
+     */
+    public static Map<String, String> source(PostgresNode server, String database, String nodeName,
+            String bootstrapServers) {
         Map<String, String> config = new HashMap<>();
         config.put("connector.class", SOURCE_CLASS);
         config.put("tasks.max", "1");
         config.put("node.name", nodeName);
         config.putAll(database(server, database));
         config.put("heartbeat.interval.ms", "2000");
-        config.put("topic.creation.default.partitions", "1");
-        config.put("topic.creation.default.replication.factor", "1");
+        config.put("kafka.bootstrap.servers", bootstrapServers);
+        config.put("topic.replication.factor", "1");
         return config;
     }
 

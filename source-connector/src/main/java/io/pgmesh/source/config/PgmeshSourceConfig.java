@@ -5,6 +5,7 @@ import io.pgmesh.common.config.DatabaseConfig;
 import io.pgmesh.common.config.RetryConfig;
 import io.pgmesh.common.config.Validators;
 import io.pgmesh.common.config.DatabaseConfig.DatabaseSettings;
+import io.pgmesh.source.topic.NodeTopicPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +28,7 @@ public final class PgmeshSourceConfig extends AbstractConfig {
     private static final String GROUP_CAPTURE = "Capture";
     private static final String GROUP_RESILIENCE = "Resilience";
 
+    static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9a-fA-F:.]+\\]|[^\\s,:\\[\\]]+):[0-9]{1,5}");
     static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
 
     public static final String NODE_NAME_CONFIG = "node.name";
@@ -109,6 +111,26 @@ public final class PgmeshSourceConfig extends AbstractConfig {
             + " max.queue.size either way.";
     private static final int SNAPSHOT_TRANSACTION_ROWS_DEFAULT = 10_000;
 
+    public static final String KAFKA_BOOTSTRAP_SERVERS_CONFIG = "kafka.bootstrap.servers";
+    private static final String KAFKA_BOOTSTRAP_SERVERS_DOC = "Kafka brokers the connector's admin client uses to"
+            + " create the node topic (compacted, one partition) or to check an existing one; usually the Connect"
+            + " worker's own bootstrap.servers. Security settings for that client go in kafka.admin.* keys (for"
+            + " example kafka.admin.security.protocol, kafka.admin.sasl.jaas.config); they are never logged, and a"
+            + " secret among them belongs in a config provider reference.";
+
+    /** Prefix of Kafka admin-client settings for the topic check (security, timeouts). */
+    public static final String KAFKA_ADMIN_PREFIX = "kafka.admin.";
+    /** Prefix of topic settings the node topic is created with, over pgmesh's defaults. */
+    public static final String TOPIC_CONFIG_PREFIX = "topic.config.";
+
+    public static final String TOPIC_REPLICATION_FACTOR_CONFIG = "topic.replication.factor";
+    private static final String TOPIC_REPLICATION_FACTOR_DOC = "Replication factor of the node topic when the"
+            + " connector creates it; -1 uses the broker's default.replication.factor. The topic is created with"
+            + " cleanup.policy=compact, delete.retention.ms=604800000 (7 days) and min.compaction.lag.ms=86400000"
+            + " (1 day); other topic settings can be given as topic.config.<setting> (cleanup.policy cannot be"
+            + " changed). An existing topic must have one partition and cleanup.policy=compact, or the connector"
+            + " refuses to start and says how to fix it.";
+
     public static final ConfigDef CONFIG_DEF = configDef();
 
     public PgmeshSourceConfig(Map<String, String> props) {
@@ -130,6 +152,15 @@ public final class PgmeshSourceConfig extends AbstractConfig {
                 Importance.HIGH, NODE_NAME_DOC, GROUP_NODE, ++order, Width.SHORT, "Node name");
         def.define(TOPIC_PREFIX_CONFIG, Type.STRING, TOPIC_PREFIX_DEFAULT, Validators.TOPIC_PREFIX, Importance.MEDIUM, TOPIC_PREFIX_DOC, GROUP_NODE, ++order,
                 Width.SHORT, "Topic prefix");
+        def.define(KAFKA_BOOTSTRAP_SERVERS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, Validators.nonEmptyListOf(HOST_PORT, "host:port"),
+                Importance.HIGH, KAFKA_BOOTSTRAP_SERVERS_DOC, GROUP_NODE, ++order, Width.LONG, "Kafka bootstrap servers");
+        def.define(TOPIC_REPLICATION_FACTOR_CONFIG, Type.SHORT, (short) -1, ConfigDef.LambdaValidator.with((name, value) -> {
+                    short rf = (Short) value;
+                    if (rf != -1 && rf < 1) {
+                        throw new ConfigException(name, value, "must be -1 (the broker's default) or at least 1");
+                    }
+                }, () -> "-1 or at least 1"),
+                Importance.MEDIUM, TOPIC_REPLICATION_FACTOR_DOC, GROUP_NODE, ++order, Width.SHORT, "Topic replication factor");
         DatabaseConfig.define(def, GROUP_DATABASE, DATABASE_USER_DOC);
         order = 0;
         def.define(SLOT_NAME_CONFIG, Type.STRING, "", Validators.emptyOr(SLOT_NAME, "1 to 63 characters of [a-z0-9_]"),
@@ -174,6 +205,11 @@ public final class PgmeshSourceConfig extends AbstractConfig {
             problems.put(TOPIC_PREFIX_CONFIG, "topic name " + topic() + " is longer than Kafka's 249 characters");
         }
         problems.putAll(RetryConfig.problems(this));
+        try {
+            topicPolicy();
+        } catch (IllegalArgumentException e) {
+            problems.put(TOPIC_CONFIG_PREFIX + "cleanup.policy", e.getMessage());
+        }
         Object partitions = originals().get("topic.creation.default.partitions");
         if (partitions != null && !"1".equals(partitions.toString().trim())) {
             problems.put("topic.creation.default.partitions", "a node topic must have exactly one partition"
@@ -188,6 +224,21 @@ public final class PgmeshSourceConfig extends AbstractConfig {
 
     public String topic() {
         return getString(TOPIC_PREFIX_CONFIG) + "." + getString(NODE_NAME_CONFIG);
+    }
+
+    /** How the node topic must be, with the user's topic.config.* overrides. */
+    public NodeTopicPolicy topicPolicy() {
+        Map<String, String> overrides = new java.util.LinkedHashMap<>();
+        originalsWithPrefix(TOPIC_CONFIG_PREFIX).forEach((k, v) -> overrides.put(k, String.valueOf(v)));
+        return NodeTopicPolicy.of(topic(), getShort(TOPIC_REPLICATION_FACTOR_CONFIG), overrides);
+    }
+
+    /** Settings of the admin client that checks the node topic (may hold secrets: never log them). */
+    public Map<String, Object> kafkaAdminProps() {
+        Map<String, Object> props = new java.util.HashMap<>(originalsWithPrefix(KAFKA_ADMIN_PREFIX));
+        props.put("bootstrap.servers", String.join(",", getList(KAFKA_BOOTSTRAP_SERVERS_CONFIG)));
+        props.putIfAbsent("client.id", "pgmesh-source-" + getString(NODE_NAME_CONFIG) + "-admin");
+        return props;
     }
 
     public DatabaseSettings database() {

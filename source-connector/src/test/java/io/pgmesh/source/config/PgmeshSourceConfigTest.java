@@ -17,6 +17,7 @@ class PgmeshSourceConfigTest {
     private static Map<String, String> minimal() {
         Map<String, String> props = new HashMap<>();
         props.put("node.name", "n1");
+        props.put("kafka.bootstrap.servers", "localhost:9092");
         props.put("database.host", "db.example");
         props.put("database.name", "app");
         props.put("database.user", "pgmesh");

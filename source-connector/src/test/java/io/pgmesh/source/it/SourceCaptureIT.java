@@ -62,7 +62,7 @@ class SourceCaptureIT {
         String db = "types";
         server.createDatabase(db);
         server.execute(db, TypesTable.DDL);
-        startSource("types", streamOnly(PgmeshConfigs.exactlyOnce(PgmeshConfigs.source(server, db, "types"))));
+        startSource("types", streamOnly(PgmeshConfigs.exactlyOnce(PgmeshConfigs.source(server, db, "types", connect.bootstrapServers()))));
 
         Map<String, Map<String, String>> expected = new HashMap<>();
         List<List<Operation>> transactions = new ArrayList<>();
@@ -135,7 +135,7 @@ class SourceCaptureIT {
         String db = "origins";
         server.createDatabase(db);
         server.execute(db, "CREATE TABLE t (id int PRIMARY KEY, v text)", "SELECT pg_replication_origin_create('pgmesh_n2')");
-        startSource("origins", streamOnly(PgmeshConfigs.source(server, db, "origins")));
+        startSource("origins", streamOnly(PgmeshConfigs.source(server, db, "origins", connect.bootstrapServers())));
         server.execute(db, "SELECT pg_replication_origin_session_setup('pgmesh_n2');"
                 + " BEGIN; SELECT pg_replication_origin_xact_setup('0/1234ABCD', '2001-02-03 04:05:06.789012+00');"
                 + " INSERT INTO t VALUES (1, 'from n2'); INSERT INTO t VALUES (2, 'from n2'); COMMIT;"
@@ -160,7 +160,7 @@ class SourceCaptureIT {
         server.execute(db, "CREATE SCHEMA \"My Schema\"",
                 "CREATE TABLE \"My Schema\".\"Ünï \"\"Tbl\"\"\" (\"Select\" int, \"From\" text, \"sp ace\" text,"
                         + " \"quo\"\"te\" text, \"ñ\" text, PRIMARY KEY (\"Select\", \"From\"))");
-        startSource("names", streamOnly(PgmeshConfigs.source(server, db, "names")));
+        startSource("names", streamOnly(PgmeshConfigs.source(server, db, "names", connect.bootstrapServers())));
         server.execute(db, "INSERT INTO \"My Schema\".\"Ünï \"\"Tbl\"\"\" VALUES (1, 'k', 'a', 'b', 'c')",
                 "UPDATE \"My Schema\".\"Ünï \"\"Tbl\"\"\" SET \"ñ\" = 'd'",
                 "DELETE FROM \"My Schema\".\"Ünï \"\"Tbl\"\"\"");
@@ -180,7 +180,7 @@ class SourceCaptureIT {
     void anIdleNodesSlotKeepsAdvancingThroughHeartbeats() {
         String db = "idle";
         server.createDatabase(db);
-        connect.createConnector("src-idle", streamOnly(PgmeshConfigs.source(server, db, "idle")));
+        connect.createConnector("src-idle", streamOnly(PgmeshConfigs.source(server, db, "idle", connect.bootstrapServers())));
         connect.awaitRunning("src-idle", 1, WAIT);
         Awaitility.await("slot created").atMost(WAIT).until(() -> confirmedFlush("pgmesh_idle") != null);
         Lsn first = confirmedFlush("pgmesh_idle");

@@ -15,6 +15,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.common.config.ConfigResource;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,7 +48,7 @@ class SourceConfigIT {
     }
 
     private static Map<String, String> valid() {
-        return new HashMap<>(PgmeshConfigs.source(server, "app", "n1"));
+        return new HashMap<>(PgmeshConfigs.source(server, "app", "n1", connect.bootstrapServers()));
     }
 
     @Test
@@ -83,6 +87,41 @@ class SourceConfigIT {
     }
 
     @Test
+    void theSourceCreatesItsTopicCompactedWithOnePartitionAndRefusesATopicThatDeletes() throws Exception {
+        server.createDatabase("topics");
+        Map<String, String> created = new HashMap<>(PgmeshConfigs.source(server, "topics", "made",
+                connect.bootstrapServers()));
+        created.put("topic.config.segment.bytes", "1048576");
+        connect.createConnector("src-made", created);
+        connect.awaitRunning("src-made", 1, WAIT);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", connect.bootstrapServers()))) {
+            assertEquals(1, admin.describeTopics(List.of("pgmesh.made")).allTopicNames().get().get("pgmesh.made")
+                    .partitions().size());
+            ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "pgmesh.made");
+            Config config = admin.describeConfigs(List.of(topic)).all().get().get(topic);
+            assertEquals("compact", config.get("cleanup.policy").value());
+            assertEquals("604800000", config.get("delete.retention.ms").value());
+            assertEquals("86400000", config.get("min.compaction.lag.ms").value());
+            assertEquals("1048576", config.get("segment.bytes").value());
+        }
+        connect.deleteConnector("src-made");
+
+        server.createDatabase("deleting");
+        connect.kafka().createTopic("pgmesh.deleting", 1, 1, Map.of("cleanup.policy", "delete"));
+        connect.createConnector("src-deleting", PgmeshConfigs.source(server, "deleting", "deleting",
+                connect.bootstrapServers()));
+        String[] trace = new String[1];
+        Awaitility.await("src-deleting failed").atMost(WAIT).until(() -> {
+            var status = connect.status("src-deleting");
+            trace[0] = status == null ? null : status.path("connector").path("trace").asText();
+            return status != null && "FAILED".equals(status.path("connector").path("state").asText());
+        });
+        assertTrue(trace[0].contains("cleanup.policy=delete; a node topic must be compacted only"), trace[0]);
+        assertTrue(trace[0].contains("--add-config cleanup.policy=compact"), trace[0]);
+        connect.deleteConnector("src-deleting");
+    }
+
+    @Test
     void aWrongPasswordIsRefusedOnThePasswordKeyWithoutShowingIt() {
         Map<String, String> config = valid();
         config.put("database.password", "not-the-password-0451");
@@ -107,7 +146,7 @@ class SourceConfigIT {
     void aServerWithoutLogicalWalOrCommitTimestampsIsRefusedSayingHowToFixIt() {
         try (PostgresNode replicaWal = PostgresNode.builder("replica-wal").setting("wal_level", "replica")
                 .setting("track_commit_timestamp", "off").start()) {
-            Map<String, String> config = PgmeshConfigs.source(replicaWal, "postgres", "n9");
+            Map<String, String> config = PgmeshConfigs.source(replicaWal, "postgres", "n9", connect.bootstrapServers());
             List<String> hostErrors = errors(validate(config), "database.host");
             assertEquals(2, hostErrors.size(), hostErrors.toString());
             assertTrue(hostErrors.get(0).contains("wal_level is 'replica'")
@@ -148,7 +187,7 @@ class SourceConfigIT {
         server.createDatabase("auth");
         server.execute("auth", "CREATE ROLE streamer LOGIN REPLICATION PASSWORD 'first-pw'",
                 NodeSchema.script(), "INSERT INTO pgmesh.node (name) VALUES ('auth')");
-        Map<String, String> config = new HashMap<>(PgmeshConfigs.source(server, "auth", "auth"));
+        Map<String, String> config = new HashMap<>(PgmeshConfigs.source(server, "auth", "auth", connect.bootstrapServers()));
         config.put("database.user", "streamer");
         config.put("database.password", "first-pw");
         connect.createConnector("src-auth", config);

@@ -49,7 +49,7 @@ class SourceResumeIT {
         String db = "resume_" + node;
         server.createDatabase(db);
         server.execute(db, "CREATE TABLE w (id bigint PRIMARY KEY, payload text)");
-        Map<String, String> config = PgmeshConfigs.source(server, db, node);
+        Map<String, String> config = PgmeshConfigs.source(server, db, node, connect.bootstrapServers());
         String connector = "src-" + node;
         connect.createConnector(connector, exactlyOnce ? PgmeshConfigs.exactlyOnce(config) : config);
         connect.awaitRunning(connector, 1, WAIT);

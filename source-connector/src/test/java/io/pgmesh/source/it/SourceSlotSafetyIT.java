@@ -53,8 +53,9 @@ class SourceSlotSafetyIT {
         String db = "hold";
         server.createDatabase(db);
         server.execute(db, "CREATE TABLE w (id bigint PRIMARY KEY, payload text)");
-        connect.kafka().createTopic("pgmesh.hold", 1, 1, Map.of("message.timestamp.type", "LogAppendTime"));
-        Map<String, String> config = new HashMap<>(PgmeshConfigs.source(server, db, "hold"));
+        connect.kafka().createTopic("pgmesh.hold", 1, 1, Map.of("message.timestamp.type", "LogAppendTime",
+                "cleanup.policy", "compact"));
+        Map<String, String> config = new HashMap<>(PgmeshConfigs.source(server, db, "hold", connect.bootstrapServers()));
         config.put("heartbeat.interval.ms", "300");
         connect.createConnector("src-hold", config);
         connect.awaitRunning("src-hold", 1, WAIT);
