@@ -600,6 +600,21 @@ BEGIN
         'sets', sets)::text);
 END $$;
 
+-- A sink that applied a peer's DDL writes the same message again in its apply transaction, so this
+-- node's topic carries the statement (with the peer as its origin) like the row changes it applied:
+-- the topic stays a complete image of the node, and a node reseeded from it gets the peer's schema
+-- changes too. Peers in normal operation pass such forwarded copies over. Only an apply session
+-- (one with a replication origin set up, which takes the replication-origin privileges) may call it.
+CREATE OR REPLACE FUNCTION pgmesh.forward_ddl(message text) RETURNS pg_lsn
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+    IF NOT pg_replication_origin_session_is_setup() THEN
+        RAISE EXCEPTION 'pgmesh.forward_ddl is for the sink''s apply sessions only'
+            USING ERRCODE = '42501', HINT = 'To replicate a statement, call pgmesh.replicate_ddl.';
+    END IF;
+    RETURN pg_logical_emit_message(true, 'pgmesh.ddl', message);
+END $$;
+
 -- The top-level statements of a query string, trimmed, empty ones dropped; quotes, dollar quotes
 -- and comments are understood, comments removed.
 CREATE OR REPLACE FUNCTION pgmesh.split_statements(query text) RETURNS text[]

@@ -17,6 +17,7 @@ import io.pgmesh.sink.conflict.ConflictJudge;
 import io.pgmesh.sink.conflict.ConflictLog;
 import io.pgmesh.sink.conflict.SeenVector;
 import io.pgmesh.sink.conflict.Version;
+import io.pgmesh.sink.config.PgmeshSinkConfig.OriginFilter;
 import io.pgmesh.sink.ddl.DdlApplier;
 import io.pgmesh.sink.progress.SinkProgress;
 import io.pgmesh.sink.record.ChangeRecord;
@@ -99,8 +100,13 @@ public final class PartitionApplier implements AutoCloseable {
                     && (!origin.equals(h.originNode()) || !version.equals(next));
         }
 
+        /**
+         * Whether {@code h} is a later record of this transaction. A gap in the sequence is a
+         * record compaction removed (a later record writes its row again); a sequence number seen
+         * already starts a second copy of the transaction.
+         */
         boolean continuedBy(ChangeHeaders h) {
-            return origin.equals(h.originNode()) && commitLsn.equals(h.commitLsn()) && h.txSeq() == lastSeq + 1;
+            return origin.equals(h.originNode()) && commitLsn.equals(h.commitLsn()) && h.txSeq() > lastSeq;
         }
     }
 
@@ -155,8 +161,17 @@ public final class PartitionApplier implements AutoCloseable {
             finish(r.offset() - 1);
         }
         if (tx != null && !tx.continuedBy(h)) {
-            abandon("its remaining records are not in the topic (the source was restarted within it?); it is applied"
-                    + " again from its complete copy");
+            if (tx.commitLsn.equals(h.commitLsn())) {
+                abandon("the topic holds it again from an earlier record (the source was restarted within it);"
+                        + " it is applied from that copy");
+            } else {
+                // a compacted topic drops a record whose key a later record writes again: the rest of
+                // this transaction is superseded further on, so what it still has is applied as is
+                LOG.info("Transaction {} of {} in {}-{} ends without its last records (compacted away, the later"
+                        + " changes of their rows follow); applying the {} it has", tx.originLsn, tx.origin, topic,
+                        partition, tx.writing ? "records" : "none of the records");
+                finish(r.offset() - 1);
+            }
         }
         if (tx == null) {
             tx = new Transaction(h, r.version());
@@ -166,7 +181,8 @@ public final class PartitionApplier implements AutoCloseable {
             LOG.debug("{}-{} offset {}: {} of {} at {} seq {} last {} (durable {})", topic, partition, r.offset(),
                     h.op().wireName(), h.originNode(), h.originLsn(), h.txSeq(), h.txLast(), durableOffset);
         }
-        handle(r, filter.verdict(h, r.isDdl(), owner, h.originNode().equals(config.nodeName()) || h.snapshot()
+        boolean ownSkipped = h.originNode().equals(config.nodeName()) && config.originFilter() == OriginFilter.TOPIC_OWNER;
+        handle(r, filter.verdict(h, r.isDdl(), owner, ownSkipped || h.snapshot()
                 ? Lsn.INVALID : session().progress(h.originNode())));
         if (h.txLast()) {
             finish(r.offset());
@@ -198,6 +214,7 @@ public final class PartitionApplier implements AutoCloseable {
         DdlCommand ddl = DdlCommand.parse(((LogicalMessage) r.value()).content());
         currentStatement = "DDL \"" + ddl.sql() + "\" (as role " + ddl.role() + ", search_path " + ddl.searchPath() + ")";
         DdlApplier.apply(connection, ddl);
+        DdlApplier.forward(connection, ((LogicalMessage) r.value()).content());
         tables.forgetAll();
         applier.closeStatements();
         LOG.info("Applied DDL of {} at {} on node {}: {}", tx.origin, tx.originLsn, config.nodeName(), ddl.sql());

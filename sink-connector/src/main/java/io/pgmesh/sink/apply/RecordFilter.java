@@ -40,7 +40,9 @@ public final class RecordFilter {
         if (h.op() == Operation.HEARTBEAT || (h.op() == Operation.MESSAGE && !ddl)) {
             return Verdict.NOT_A_ROW_CHANGE;
         }
-        if (h.originNode().equals(self)) {
+        if (h.originNode().equals(self) && originFilter == OriginFilter.TOPIC_OWNER) {
+            // with origin.filter=all (reseeding) this node's own changes are applied from the peer's
+            // copies too: a node rebuilt empty has lost them, and they are deduplicated like any origin
             return Verdict.OWN_ORIGIN;
         }
         if (originFilter == OriginFilter.TOPIC_OWNER && !h.originNode().equals(owner)) {

@@ -49,6 +49,17 @@ public final class DdlApplier {
         }
     }
 
+    /**
+     * Writes the applied statement's message again in the apply transaction, so this node's topic
+     * carries it as a forwarded copy (see pgmesh.forward_ddl).
+     */
+    public static void forward(Connection c, byte[] message) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pgmesh.forward_ddl(?)")) {
+            s.setString(1, new String(message, java.nio.charset.StandardCharsets.UTF_8));
+            s.execute();
+        }
+    }
+
     private static boolean mustSwitchTo(Connection c, String role) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(ROLE)) {
             s.setString(1, role);

@@ -39,6 +39,20 @@ class RecordFilterTest {
     }
 
     @Test
+    void reseedingAppliesEveryOriginOnceIncludingTheNodesOwnLostChanges() {
+        RecordFilter reseed = new RecordFilter(N2, OriginFilter.ALL, Set.of("default", "ddl_sql"));
+        Lsn at = Lsn.parse("0/100");
+        assertEquals(Verdict.APPLY, reseed.verdict(headers(N1, Operation.INSERT, at, "default"), false, N1, Lsn.INVALID));
+        assertEquals(Verdict.APPLY, reseed.verdict(headers(N3, Operation.UPDATE, at, "default"), false, N1, Lsn.INVALID));
+        assertEquals(Verdict.APPLY, reseed.verdict(headers(N2, Operation.DELETE, at, "default"), false, N1, Lsn.INVALID));
+        assertEquals(Verdict.ALREADY_APPLIED, reseed.verdict(headers(N2, Operation.DELETE, at, "default"), false, N1, at));
+        assertEquals(Verdict.ALREADY_APPLIED, reseed.verdict(headers(N3, Operation.INSERT, at, "default"), false, N1,
+                Lsn.parse("0/200")));
+        assertEquals(Verdict.NOT_SUBSCRIBED, reseed.verdict(headers(N3, Operation.INSERT, at, "audit"), false, N1,
+                Lsn.INVALID));
+    }
+
+    @Test
     void heartbeatsAndOtherMessagesAreNeverApplied() {
         Lsn at = Lsn.parse("0/100");
         assertEquals(Verdict.NOT_A_ROW_CHANGE, filter.verdict(headers(N1, Operation.HEARTBEAT, at), false, N1, Lsn.INVALID));
