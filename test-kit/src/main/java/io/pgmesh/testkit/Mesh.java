@@ -59,11 +59,14 @@ public final class Mesh implements AutoCloseable {
                 ddl.add("CREATE TABLE " + SYNC_TABLE + " (node text PRIMARY KEY, token text NOT NULL)");
                 server.execute(DATABASE, ddl.toArray(String[]::new));
                 prepare.accept(node, server);
-                connect.kafka().createTopic("pgmesh." + node, 1, 1, Map.of("cleanup.policy", "compact"));
             }
             for (String node : nodes) {
                 connect.createConnector("src-" + node, sourceConfig.apply(
                         PgmeshConfigs.source(mesh.servers.get(node), DATABASE, node, connect.bootstrapServers())));
+            }
+            for (String node : nodes) {
+                // a running source has created its topic: the sinks find it when they subscribe
+                connect.awaitRunning("src-" + node, 1, Duration.ofSeconds(90));
             }
             for (String node : nodes) {
                 List<String> peers = nodes.stream().filter(n -> !n.equals(node)).toList();
@@ -71,7 +74,6 @@ public final class Mesh implements AutoCloseable {
                         PgmeshConfigs.sink(mesh.servers.get(node), DATABASE, node, peers)));
             }
             for (String node : nodes) {
-                connect.awaitRunning("src-" + node, 1, Duration.ofSeconds(90));
                 connect.awaitRunning("sink-" + node, nodes.size() - 1, Duration.ofSeconds(90));
                 mesh.awaitSlot(node);
             }
@@ -87,6 +89,22 @@ public final class Mesh implements AutoCloseable {
         Awaitility.await("slot of " + node).atMost(Duration.ofSeconds(90)).until(() -> !servers.get(node).query(
                 "postgres", "SELECT 1 FROM pg_replication_slots WHERE slot_name = 'pgmesh_" + node
                         + "' AND confirmed_flush_lsn IS NOT NULL").isEmpty());
+    }
+
+    /**
+     * Counts {@code server} in as node {@code node} (its connectors named src-node and sink-node,
+     * created by the caller), for {@link #awaitSynced} and the digests; creates its sync table.
+     * The mesh closes it.
+     */
+    public void adopt(String node, PostgresNode server) {
+        servers.put(node, server);
+        createSyncTable(node);
+    }
+
+    /** Creates the sync table {@link #awaitSynced} uses in a node's (recreated) database. */
+    public void createSyncTable(String node) {
+        servers.get(node).execute(DATABASE, "CREATE TABLE IF NOT EXISTS " + SYNC_TABLE
+                + " (node text PRIMARY KEY, token text NOT NULL)");
     }
 
     public PostgresNode server(String node) {

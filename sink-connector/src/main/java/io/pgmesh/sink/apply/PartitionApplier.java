@@ -167,7 +167,7 @@ public final class PartitionApplier implements AutoCloseable {
             } else {
                 // a compacted topic drops a record whose key a later record writes again: the rest of
                 // this transaction is superseded further on, so what it still has is applied as is
-                LOG.info("Transaction {} of {} in {}-{} ends without its last records (compacted away, the later"
+                LOG.debug("Transaction {} of {} in {}-{} ends without its last records (compacted away, the later"
                         + " changes of their rows follow); applying the {} it has", tx.originLsn, tx.origin, topic,
                         partition, tx.writing ? "records" : "none of the records");
                 finish(r.offset() - 1);

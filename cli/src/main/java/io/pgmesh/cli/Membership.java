@@ -1,0 +1,240 @@
+package io.pgmesh.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgmesh.cli.MeshTopology.Connector;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Adding a node to a running mesh and reseeding a node, through Connect's REST API.
+ *
+ * <p>Both rest on two properties of the mesh: a node's topic is its image (every row's latest
+ * version, its peers' changes included as forwarded copies, every DDL), and a sink applies each
+ * origin's transactions once, in origin order, whichever topic brings them. So a node is seeded by
+ * a sink that applies every origin from one peer's topic ({@code origin.filter=all}); when it has
+ * caught up, the sink switches to the normal mode and reads every peer's own topic, skipping what
+ * it already has from each origin; and the peers start reading the node's topic.
+ */
+public final class Membership {
+
+    private final ConnectClient connect;
+    private final PrintStream out;
+    private final Duration timeout;
+
+    public Membership(ConnectClient connect, PrintStream out, Duration timeout) {
+        this.connect = connect;
+        this.out = out;
+        this.timeout = timeout;
+    }
+
+    /**
+     * Adds {@code node} to the mesh: starts its source, seeds it from {@code seed}'s topic, then
+     * makes it and every peer read each other's topics.
+     *
+     * @param source the new node's source connector (name and configuration)
+     * @param sink   the new node's sink connector; its {@code topics} are set here
+     */
+    public void addNode(String node, Connector source, Connector sink, String seed) {
+        MeshTopology mesh = MeshTopology.of(connect.connectors());
+        if (mesh.source(node).isPresent() || mesh.sink(node).isPresent()) {
+            throw new CliException("node " + node + " already has connectors in this Connect cluster; to rebuild it,"
+                    + " use reseed");
+        }
+        requireNode(node, source, "source");
+        requireNode(node, sink, "sink");
+        Connector seedSource = mesh.requireSource(seed);
+        List<String> peers = new ArrayList<>(mesh.sources().keySet());
+        for (String peer : peers) {
+            mesh.requireSink(peer);
+        }
+        String newTopic = topicOf(node, source.config());
+        out.printf("Adding node %s to the mesh of %s, seeded from %s's topic %s%n", node, peers, seed,
+                seedSource.topic());
+
+        connect.putConfig(source.name(), source.config());
+        awaitRunning(source.name());
+        out.printf("  source %s running: %s's changes go to %s%n", source.name(), node, newTopic);
+
+        connect.putConfig(sink.name(), sinkConfig(sink.config(), List.of(seedSource.topic()), "all"));
+        seedFrom(sink, seedSource);
+
+        List<String> peerTopics = peers.stream().map(p -> mesh.requireSource(p).topic()).toList();
+        connect.putConfig(sink.name(), sinkConfig(sink.config(), peerTopics, "topic_owner"));
+        awaitRunning(sink.name());
+        out.printf("  sink %s reads %s, each peer's own changes%n", sink.name(), peerTopics);
+
+        for (String peer : peers) {
+            Connector peerSink = mesh.requireSink(peer);
+            List<String> topics = new ArrayList<>(peerSink.topics());
+            if (!topics.contains(newTopic)) {
+                topics.add(newTopic);
+            }
+            connect.putConfig(peerSink.name(), sinkConfig(connect.config(peerSink.name()), topics, "topic_owner"));
+            awaitRunning(peerSink.name());
+            out.printf("  sink %s of %s now reads %s too%n", peerSink.name(), peer, newTopic);
+        }
+        out.printf("Node %s joined: it applies every peer's changes and every peer applies its own.%n", node);
+    }
+
+    /**
+     * Rebuilds {@code node}, whose database was emptied or recreated, from {@code seed}'s topic:
+     * its connectors' stored positions are reset, its source starts afresh, its sink applies every
+     * origin from the seed's topic, then returns to normal operation.
+     */
+    public void reseed(String node, String seed) {
+        MeshTopology mesh = MeshTopology.of(connect.connectors());
+        Connector source = mesh.requireSource(node);
+        Connector sink = mesh.requireSink(node);
+        Connector seedSource = mesh.requireSource(seed);
+        if (seed.equals(node)) {
+            throw new CliException("a node cannot be reseeded from its own topic: name a healthy peer with --seed-from");
+        }
+        out.printf("Reseeding node %s from %s's topic %s%n", node, seed, seedSource.topic());
+        for (Connector c : List.of(sink, source)) {
+            connect.stop(c.name());
+            awaitState(c.name(), "STOPPED");
+            connect.resetOffsets(c.name());
+        }
+        out.printf("  %s and %s stopped, their stored positions reset%n", source.name(), sink.name());
+        connect.resume(source.name());
+        awaitRunning(source.name());
+        out.printf("  source %s running again%n", source.name());
+        connect.putConfig(sink.name(), sinkConfig(sink.config(), List.of(seedSource.topic()), "all"));
+        connect.resume(sink.name());
+        seedFrom(sink, seedSource);
+        connect.putConfig(sink.name(), sink.config());
+        awaitRunning(sink.name());
+        out.printf("Node %s reseeded; sink %s reads %s again.%n", node, sink.name(), sink.topics());
+    }
+
+    /** Waits until {@code sink}, set to read the seed's topic with every origin, has applied what the topic holds now. */
+    private void seedFrom(Connector sink, Connector seedSource) {
+        String topic = seedSource.topic();
+        long end = endOffset(seedSource, topic);
+        awaitRunning(sink.name());
+        out.printf("  sink %s applies every origin from %s: %d records to catch up with%n", sink.name(), topic, end);
+        // the last record before a transaction marker is at end - 2: having applied it, the sink stands at end - 1
+        long target = Math.max(0, end - 1);
+        long[] lastPrinted = {System.nanoTime()};
+        await("sink " + sink.name() + " caught up with " + topic, () -> {
+            OptionalLong at = connect.sinkOffset(sink.name(), topic, 0);
+            if (System.nanoTime() - lastPrinted[0] > TimeUnit.SECONDS.toNanos(10)) {
+                out.printf("    %s at offset %s of %d%n", sink.name(), at.isPresent() ? at.getAsLong() : "-", target);
+                lastPrinted[0] = System.nanoTime();
+            }
+            return at.isPresent() && at.getAsLong() >= target;
+        });
+        out.printf("  sink %s caught up with %s%n", sink.name(), topic);
+    }
+
+    private long endOffset(Connector seedSource, String topic) {
+        Map<String, Object> props = new HashMap<>();
+        seedSource.config().forEach((k, v) -> {
+            if (k.startsWith("kafka.admin.")) {
+                props.put(k.substring("kafka.admin.".length()), v);
+            }
+        });
+        String bootstrap = seedSource.config().get("kafka.bootstrap.servers");
+        if (bootstrap == null || bootstrap.isBlank()) {
+            throw new CliException("source " + seedSource.name() + " has no kafka.bootstrap.servers: pgmeshctl reads"
+                    + " the seed topic's end from the brokers the source uses");
+        }
+        props.put("bootstrap.servers", bootstrap);
+        TopicPartition partition = new TopicPartition(topic, 0);
+        try (Admin admin = Admin.create(props)) {
+            return admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition)
+                    .get(60, TimeUnit.SECONDS).offset();
+        } catch (Exception e) {
+            throw new CliException("could not read the end of topic " + topic + " from " + bootstrap + ": " + e.getMessage());
+        }
+    }
+
+    private static Map<String, String> sinkConfig(Map<String, String> base, List<String> topics, String originFilter) {
+        Map<String, String> config = new LinkedHashMap<>(base);
+        config.put("topics", String.join(",", topics));
+        config.put("origin.filter", originFilter);
+        config.put("tasks.max", Integer.toString(Math.max(topics.size(),
+                Integer.parseInt(base.getOrDefault("tasks.max", "1")))));
+        return config;
+    }
+
+    private static String topicOf(String node, Map<String, String> sourceConfig) {
+        return sourceConfig.getOrDefault("topic.prefix", "pgmesh") + "." + node;
+    }
+
+    private static void requireNode(String node, Connector c, String kind) {
+        if (!node.equals(c.config().get("node.name"))) {
+            throw new CliException("the " + kind + " configuration " + c.name() + " has node.name="
+                    + c.config().get("node.name") + ", not " + node);
+        }
+        String expected = kind.equals("source") ? MeshTopology.SOURCE_CLASS : MeshTopology.SINK_CLASS;
+        if (!expected.equals(c.config().get("connector.class"))) {
+            throw new CliException("the " + kind + " configuration " + c.name() + " must have connector.class="
+                    + expected);
+        }
+    }
+
+    private void awaitRunning(String connector) {
+        await(connector + " running", () -> {
+            JsonNode status = connect.status(connector);
+            if (status == null) {
+                return false;
+            }
+            for (JsonNode task : status.path("tasks")) {
+                if ("FAILED".equals(task.path("state").asText())) {
+                    throw new CliException("a task of " + connector + " FAILED: " + firstLine(task.path("trace").asText())
+                            + " (GET /connectors/" + connector + "/status shows the whole trace)");
+                }
+            }
+            if ("FAILED".equals(status.path("connector").path("state").asText())) {
+                throw new CliException(connector + " FAILED: " + firstLine(status.path("connector").path("trace").asText()));
+            }
+            boolean tasksRunning = status.path("tasks").size() > 0;
+            for (JsonNode task : status.path("tasks")) {
+                tasksRunning &= "RUNNING".equals(task.path("state").asText());
+            }
+            return "RUNNING".equals(status.path("connector").path("state").asText()) && tasksRunning;
+        });
+    }
+
+    private void awaitState(String connector, String state) {
+        await(connector + " " + state, () -> {
+            JsonNode status = connect.status(connector);
+            return status != null && state.equals(status.path("connector").path("state").asText())
+                    && status.path("tasks").isEmpty();
+        });
+    }
+
+    private void await(String what, BooleanSupplier done) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new CliException("gave up waiting for " + what + " after " + timeout.toSeconds() + " s. The"
+                        + " steps printed above are done; docs/operations.md lists the remaining ones to finish by"
+                        + " hand, or give more time with --timeout");
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException("interrupted while waiting for " + what);
+            }
+        }
+    }
+
+    private static String firstLine(String trace) {
+        int newline = trace.indexOf('\n');
+        return newline < 0 ? trace : trace.substring(0, newline);
+    }
+}
