@@ -4,6 +4,7 @@ import io.pgmesh.testkit.PgmeshConfigs;
 import io.pgmesh.testkit.connect.ConnectCluster;
 import io.pgmesh.testkit.postgres.PostgresNode;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,6 +24,7 @@ public final class CatchUpBenchmark {
     private static final List<String> TABLES = List.of("pgbench_accounts", "pgbench_branches", "pgbench_tellers",
             "pgbench_history");
     private static final Duration WAIT = Duration.ofMinutes(30);
+    private static final boolean PROFILE = "1".equals(System.getenv("PGMESH_BENCH_PROFILE"));
 
     private CatchUpBenchmark() {
     }
@@ -59,10 +61,12 @@ public final class CatchUpBenchmark {
 
     private static Result pgmesh(Pgbench pgbench, int scale, int transactions, int clients) throws Exception {
         try (ConnectCluster connect = ConnectCluster.start("bench", Map.of("exactly.once.source.support", "disabled"));
-             PostgresNode n1 = server("n1"); PostgresNode n2 = server("n2")) {
+             PostgresNode n1 = server("n1"); PostgresNode n2 = PROFILE ? profiledServer("n2") : server("n2")) {
             prepare(pgbench, scale, n1, n2);
             connect.kafka().createTopic("pgmesh.n1", 1, 1, java.util.Map.of("cleanup.policy", "compact"));
-            connect.createConnector("src-n1", PgmeshConfigs.source(n1, DB, "n1", connect.bootstrapServers()));
+            Map<String, String> source = new HashMap<>(PgmeshConfigs.source(n1, DB, "n1", connect.bootstrapServers()));
+            source.put("snapshot.mode", "never");  // both sides start from the same pgbench -i, as native's copy_data = false
+            connect.createConnector("src-n1", source);
             connect.createConnector("sink-n2", PgmeshConfigs.sink(n2, DB, "n2", List.of("n1")));
             connect.awaitRunning("src-n1", 1, WAIT);
             connect.awaitRunning("sink-n2", 1, WAIT);
@@ -74,11 +78,17 @@ public final class CatchUpBenchmark {
             String marker = markEnd(n1);
             await("n1's changes in Kafka", () -> Boolean.parseBoolean(n1.queryValue(DB, "SELECT (confirmed_flush_lsn >= '"
                     + marker + "')::text FROM pg_replication_slots WHERE slot_name = 'pgmesh_n1'")));
+            if (PROFILE) {
+                n2.execute(DB, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements", "SELECT pg_stat_statements_reset()");
+            }
             HeapSampler heap = HeapSampler.start();
             long start = System.nanoTime();
             connect.resumeConnector("sink-n2", WAIT);
             awaitMarker(n2);
             double seconds = (System.nanoTime() - start) / 1e9;
+            if (PROFILE) {
+                printStatementProfile(n2, seconds);
+            }
             return new Result(seconds, identical(n1, n2), heap.stop());
         }
     }
@@ -103,6 +113,30 @@ public final class CatchUpBenchmark {
             awaitMarker(subscriber);
             double seconds = (System.nanoTime() - start) / 1e9;
             return new Result(seconds, identical(publisher, subscriber), 0);
+        }
+    }
+
+    /**
+     * The sink side's server with pg_stat_statements, for {@code PGMESH_BENCH_PROFILE=1}: where the
+     * server spends the catch-up, by statement.
+     */
+    private static PostgresNode profiledServer(String name) {
+        return PostgresNode.builder(name).setting("max_wal_size", "4GB").setting("checkpoint_timeout", "30min")
+                .setting("shared_preload_libraries", "pg_stat_statements").setting("pg_stat_statements.track", "all")
+                .setting("pg_stat_statements.track_planning", "on")
+                .start();
+    }
+
+    /** The statements the sink ran during the catch-up, by server time, and the share of the wall clock they took. */
+    private static void printStatementProfile(PostgresNode node, double seconds) {
+        System.out.printf(Locale.ROOT, "%nServer time on n2 during the %.2f s catch-up, by statement:%n", seconds);
+        System.out.printf(Locale.ROOT, "%10s %10s %10s %7s  %s%n", "calls", "total ms", "mean us", "% wall", "statement");
+        for (List<String> row : node.query(DB, "SELECT calls::text, round(total_exec_time + total_plan_time)::text,"
+                + " round(1000 * (total_exec_time + total_plan_time) / calls)::text, left(regexp_replace(query, '\\s+',"
+                + " ' ', 'g'), 110) FROM pg_stat_statements WHERE calls > 100 ORDER BY total_exec_time + total_plan_time"
+                + " DESC LIMIT 12")) {
+            System.out.printf(Locale.ROOT, "%10s %10s %10s %6.1f%%  %s%n", row.get(0), row.get(1), row.get(2),
+                    Long.parseLong(row.get(1)) / (10 * seconds), row.get(3));
         }
     }
 
