@@ -136,7 +136,14 @@ public final class PgmeshSinkTask extends SinkTask {
     /** Rolls the partition back; returns how long to wait when retrying can help, fails the task otherwise. */
     private Duration handleFailure(TopicPartition tp, PartitionApplier applier, ChangeRecord change, SQLException e) {
         String doing = "applying " + describe(applier, change);
+        boolean sentTogether = applier.failedAmongOthers();
         long rewind = applier.rollback();
+        if (sentTogether) {
+            LOG.info("Applying {} failed ({}); applying that transaction again from offset {} one change at a time,"
+                    + " to tell which change fails", tp, e.getMessage(), rewind);
+            context.offset(tp, rewind);
+            return Duration.ZERO;
+        }
         if (!SqlStateClassifier.classify(e).retriable()) {
             ConnectException failure = ConnectSqlErrors.toConnectException(doing, e);
             if (change.isDdl()) {

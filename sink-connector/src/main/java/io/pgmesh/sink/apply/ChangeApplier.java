@@ -17,13 +17,19 @@ import java.util.Map;
 import org.apache.kafka.connect.errors.ConnectException;
 
 /**
- * Applies one remote row change to its table with last-update-wins, in the caller's transaction:
- * one statement per change, two or three for an update that moves the row to another key.
+ * Applies remote row changes to their tables with last-update-wins, in the caller's transaction:
+ * one statement per change (two or three for an update that moves the row to another key), sent
+ * one at a time or queued in a {@link StatementPipeline} with the rest of their transaction.
  */
 public final class ChangeApplier {
 
-    /** What applying a change did: the results to judge, in order (a moved row has two). */
-    public record Applied(List<Part> parts) {
+    /** What applying a change did: the results to judge, in order (a moved row has two), once its statements ran. */
+    public static final class Applied {
+        private final List<Part> parts = new ArrayList<>();
+
+        public List<Part> parts() {
+            return parts;
+        }
     }
 
     /** One judged part of a change: the change as the judge sees it, against which key, and the result. */
@@ -38,61 +44,89 @@ public final class ChangeApplier {
         this.withImage = withImage;
     }
 
+    /** Applies one change now. */
     public Applied apply(Connection c, TargetTable table, RowChange change, Version remote) throws SQLException {
+        StatementPipeline pipeline = new StatementPipeline();
+        Applied applied = queue(pipeline, c, table, change, remote);
+        execute(pipeline, c);
+        return applied;
+    }
+
+    /**
+     * Adds the statements of one change to {@code pipeline}; the result is complete once the
+     * pipeline ran. A key move that must copy unchanged TOASTed values from the old row runs what
+     * is queued first, then reads them.
+     */
+    public Applied queue(StatementPipeline pipeline, Connection c, TargetTable table, RowChange change, Version remote)
+            throws SQLException {
+        Applied applied = new Applied();
         if (!table.hasKey()) {
-            return applyWithoutKey(c, table, change);
+            insertWithoutKey(pipeline, table, change, applied);
+            return applied;
         }
-        return switch (change.change()) {
-            case INSERT -> new Applied(List.of(upsert(c, table, change.key(), change.image(), remote)));
-            case DELETE -> new Applied(List.of(delete(c, table, change.key(), remote)));
-            case UPDATE -> change.movesKey() ? move(c, table, change, remote)
-                    : new Applied(List.of(update(c, table, change.key(), change.image(), remote)));
-        };
+        switch (change.change()) {
+            case INSERT -> upsert(pipeline, applied, table, change.key(), change.image(), remote);
+            case DELETE -> delete(pipeline, applied, table, change.key(), remote);
+            case UPDATE -> {
+                if (change.movesKey()) {
+                    move(pipeline, applied, c, table, change, remote);
+                } else {
+                    update(pipeline, applied, table, change.key(), change.image(), remote);
+                }
+            }
+        }
+        return applied;
     }
 
-    private Part upsert(Connection c, TargetTable table, Map<String, String> key, Map<String, ColumnValue> image,
-                        Version remote) throws SQLException {
+    /** Runs what {@code pipeline} holds on {@code c}, with this applier's prepared statements. */
+    public void execute(StatementPipeline pipeline, Connection c) throws SQLException {
+        pipeline.execute(c, this::prepare);
+    }
+
+    private void upsert(StatementPipeline p, Applied applied, TargetTable table, Map<String, String> key,
+                        Map<String, ColumnValue> image, Version remote) {
         List<TargetTable.Column> columns = columnsOf(table, image);
-        ApplyResult r = run(c, ApplyStatements.upsert(table, columns, withImage), table, key, image, remote);
-        return new Part(Change.INSERT, key, r);
+        add(p, applied, Change.INSERT, ApplyStatements.upsert(table, columns, withImage), table, key, image, remote);
     }
 
-    private Part update(Connection c, TargetTable table, Map<String, String> key, Map<String, ColumnValue> image,
-                        Version remote) throws SQLException {
+    private void update(StatementPipeline p, Applied applied, TargetTable table, Map<String, String> key,
+                        Map<String, ColumnValue> image, Version remote) {
         List<TargetTable.Column> columns = columnsOf(table, image);
         boolean partial = image.values().stream().anyMatch(ColumnValue::unchangedToast);
         Sql sql = partial ? ApplyStatements.updateExisting(table, columns, withImage)
                 : ApplyStatements.upsert(table, columns, withImage);
-        return new Part(Change.UPDATE, key, run(c, sql, table, key, image, remote));
+        add(p, applied, Change.UPDATE, sql, table, key, image, remote);
     }
 
-    private Part delete(Connection c, TargetTable table, Map<String, String> key, Version remote) throws SQLException {
-        return new Part(Change.DELETE, key, run(c, ApplyStatements.delete(table, withImage), table, key, Map.of(), remote));
+    private void delete(StatementPipeline p, Applied applied, TargetTable table, Map<String, String> key,
+                        Version remote) {
+        add(p, applied, Change.DELETE, ApplyStatements.delete(table, withImage), table, key, Map.of(), remote);
     }
 
     /**
      * An update that changed the key: the old key is deleted and the new one written, each by
      * last-update-wins on its own. Unchanged TOASTed values are carried over from the old row.
      */
-    private Applied move(Connection c, TargetTable table, RowChange change, Version remote) throws SQLException {
+    private void move(StatementPipeline p, Applied applied, Connection c, TargetTable table, RowChange change,
+                      Version remote) throws SQLException {
         Map<String, ColumnValue> image = new LinkedHashMap<>(change.image());
         List<String> missing = change.unchangedToast();
         if (!missing.isEmpty()) {
+            execute(p, c);
             Map<String, String> old = readColumns(c, table, change.oldKey(), missing);
             if (old != null) {
                 old.forEach((name, value) -> image.put(name, ColumnValue.of(name, image.get(name).type(), value)));
             }
         }
-        Part deleted = delete(c, table, change.oldKey(), remote);
-        Part written = update(c, table, change.key(), image, remote);
-        return new Applied(List.of(deleted, written));
+        delete(p, applied, table, change.oldKey(), remote);
+        update(p, applied, table, change.key(), image, remote);
     }
 
     private Map<String, String> readColumns(Connection c, TargetTable table, Map<String, String> key,
                                             List<String> columns) throws SQLException {
         Sql sql = ApplyStatements.readColumns(table, columns);
         PreparedStatement s = prepare(c, sql.text());
-        bind(s, sql, table, key, Map.of(), null);
+        bind(s, 1, sql, table, key, Map.of(), null);
         try (ResultSet rs = s.executeQuery()) {
             if (!rs.next()) {
                 return null;
@@ -106,7 +140,7 @@ public final class ChangeApplier {
     }
 
     /** A table without a key: inserts only; an update or delete cannot find its row. */
-    private Applied applyWithoutKey(Connection c, TargetTable table, RowChange change) throws SQLException {
+    private void insertWithoutKey(StatementPipeline p, TargetTable table, RowChange change, Applied applied) {
         if (change.change() != Change.INSERT) {
             throw new ConnectException("Cannot apply an " + change.change().name().toLowerCase(java.util.Locale.ROOT)
                     + " to " + table.id() + ": the table has no primary key or replica identity index on this node."
@@ -116,27 +150,26 @@ public final class ChangeApplier {
         String sql = "INSERT INTO " + table.id().quoted() + " (" + String.join(", ", columns.stream()
                 .map(col -> io.pgmesh.common.sql.SqlIdentifiers.quote(col.name())).toList()) + ") VALUES ("
                 + String.join(", ", columns.stream().map(col -> "?::" + col.type()).toList()) + ")";
-        PreparedStatement s = prepare(c, sql);
-        for (int i = 0; i < columns.size(); i++) {
-            setText(s, i + 1, change.image().get(columns.get(i).name()).value());
-        }
-        s.executeUpdate();
-        return new Applied(List.of(new Part(Change.INSERT, change.key(), new ApplyResult(null, null, true, null))));
+        p.add(sql, columns.size(), (s, first) -> {
+            for (int i = 0; i < columns.size(); i++) {
+                setText(s, first + i, change.image().get(columns.get(i).name()).value());
+            }
+        }, null);
+        applied.parts.add(new Part(Change.INSERT, change.key(), new ApplyResult(null, null, true, null)));
     }
 
-    private ApplyResult run(Connection c, Sql sql, TargetTable table, Map<String, String> key,
-                            Map<String, ColumnValue> image, Version remote) throws SQLException {
-        PreparedStatement s = prepare(c, sql.text());
-        bind(s, sql, table, key, image, remote);
-        try (ResultSet rs = s.executeQuery()) {
+    /** Queues one last-update-wins statement; its one result row becomes a part of {@code applied}. */
+    private static void add(StatementPipeline p, Applied applied, Change kind, Sql sql, TargetTable table,
+                            Map<String, String> key, Map<String, ColumnValue> image, Version remote) {
+        p.add(sql.text(), sql.params().size(), (s, first) -> bind(s, first, sql, table, key, image, remote), rs -> {
             rs.next();
-            return ApplyResult.read(rs);
-        }
+            applied.parts.add(new Part(kind, key, ApplyResult.read(rs)));
+        });
     }
 
-    private static void bind(PreparedStatement s, Sql sql, TargetTable table, Map<String, String> key,
+    private static void bind(PreparedStatement s, int first, Sql sql, TargetTable table, Map<String, String> key,
                              Map<String, ColumnValue> image, Version remote) throws SQLException {
-        int i = 1;
+        int i = first;
         for (Param p : sql.params()) {
             if (p instanceof Param.RemoteTime) {
                 s.setString(i, remote.timestamptz());
@@ -180,7 +213,7 @@ public final class ChangeApplier {
         return columns;
     }
 
-    private PreparedStatement prepare(Connection c, String sql) throws SQLException {
+    PreparedStatement prepare(Connection c, String sql) throws SQLException {
         PreparedStatement s = statements.get(sql);
         if (s == null || s.isClosed()) {
             if (statements.size() >= 256) {

@@ -41,17 +41,22 @@ public final class OriginSession {
         return value;
     }
 
-    /** Starts the transaction of a change from {@code origin}, committed there at {@code lsn} and {@code time}. */
-    public void begin(NodeName origin, Lsn lsn, String commitTime) throws SQLException {
+    /**
+     * Starts the transaction of a change from {@code origin}, committed there at {@code lsn} and
+     * {@code time}: binds the session to the origin now if needed, and queues the transaction's
+     * origin setup as the first statement of {@code pipeline}, which must be empty.
+     */
+    public void begin(NodeName origin, Lsn lsn, String commitTime, StatementPipeline pipeline) throws SQLException {
+        if (!pipeline.isEmpty()) {
+            throw new IllegalStateException("the origin setup must come first in its transaction");
+        }
         if (!origin.equals(current)) {
             switchTo(origin);
         }
-        try (PreparedStatement s = connection.prepareStatement(
-                "SELECT pg_replication_origin_xact_setup(?::pg_lsn, ?::timestamptz)")) {
-            s.setString(1, lsn.toString());
-            s.setString(2, commitTime);
-            s.execute();
-        }
+        pipeline.add("SELECT pg_replication_origin_xact_setup(?::pg_lsn, ?::timestamptz)", 2, (s, first) -> {
+            s.setString(first, lsn.toString());
+            s.setString(first + 1, commitTime);
+        }, null);
     }
 
     /** The transaction of {@code origin} at {@code lsn} committed. */

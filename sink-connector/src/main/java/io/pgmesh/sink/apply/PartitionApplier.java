@@ -63,12 +63,27 @@ public final class PartitionApplier implements AutoCloseable {
     private SeenVector durableSeen = seen.copy();
     private Transaction tx;
     private final List<ChangeRecord> pendingTruncates = new ArrayList<>();
+    /** The current transaction's statements not sent yet, and the writes whose results they bring. */
+    private final StatementPipeline pipeline = new StatementPipeline();
+    private final List<Written> written = new ArrayList<>();
+    /** After a failure, the next transaction is applied one statement at a time, so an error names its change. */
+    private boolean oneByOne;
+    /** Whether the last failure came from statements of several changes sent together (which one failed is unknown). */
+    private boolean failedAmongOthers;
     private long nextOffset = -1;
     private long durableOffset = -1;
     private long storedOffset = -1;
     private long lastStoreNanos = System.nanoTime();
     private boolean positionChecked;
     private String currentStatement;
+
+    /** A row change queued in the pipeline, judged for conflicts once its statements ran. */
+    private record Written(ChangeRecord record, TargetTable table, RowChange change, ChangeApplier.Applied applied,
+                           String description) {
+    }
+
+    /** Statements a pipeline holds at most before they are sent, even within one transaction. */
+    private static final int MAX_PIPELINED = 200;
 
     /** The source transaction being applied. */
     private static final class Transaction {
@@ -211,6 +226,7 @@ public final class PartitionApplier implements AutoCloseable {
 
     private void applyDdl(ChangeRecord r) throws SQLException {
         beginWriting();
+        sendWrites();
         DdlCommand ddl = DdlCommand.parse(((LogicalMessage) r.value()).content());
         currentStatement = "DDL \"" + ddl.sql() + "\" (as role " + ddl.role() + ", search_path " + ddl.searchPath() + ")";
         DdlApplier.apply(connection, ddl);
@@ -230,23 +246,58 @@ public final class PartitionApplier implements AutoCloseable {
             table = table(table.id());
         }
         RowChange change = RowChanges.of(r, table);
-        currentStatement = change.change().name() + " on " + table.id() + " key " + change.key();
-        ChangeApplier.Applied applied = applier.apply(connection, table, change, r.version());
-        for (ChangeApplier.Part part : applied.parts()) {
+        String description = change.change().name() + " on " + table.id() + " key " + change.key();
+        currentStatement = description;
+        written.add(new Written(r, table, change, applier.queue(pipeline, connection, table, change, r.version()),
+                description));
+        currentStatement = null;
+        if (oneByOne || pipeline.size() >= MAX_PIPELINED) {
+            sendWrites();
+        }
+    }
+
+    /**
+     * Sends the queued statements of the transaction, then judges each write's result and logs its
+     * conflicts (in the same transaction).
+     */
+    private void sendWrites() throws SQLException {
+        if (pipeline.isEmpty()) {
+            return;
+        }
+        currentStatement = written.size() == 1 ? written.get(0).description()
+                : written.isEmpty() ? "the transaction's bookkeeping"
+                : written.size() + " row changes sent together, from " + written.get(0).description() + " to "
+                + written.get(written.size() - 1).description() + " (after a failure the sink applies the"
+                + " transaction again one change at a time, and then names the change that fails)";
+        try {
+            applier.execute(pipeline, connection);
+        } catch (SQLException | RuntimeException e) {
+            failedAmongOthers = written.size() > 1;
+            throw e;
+        }
+        currentStatement = null;
+        for (Written w : written) {
+            judge(w);
+        }
+        written.clear();
+    }
+
+    private void judge(Written w) throws SQLException {
+        ChangeRecord r = w.record();
+        for (ChangeApplier.Part part : w.applied().parts()) {
             Optional<Conflict> conflict = ConflictJudge.judge(part.change(), r.version(), part.result().outcome(), seen);
             if (conflict.isPresent()) {
                 Map<String, String> remoteRow = null;
-                if (change.image() != null) {
+                if (w.change().image() != null) {
                     remoteRow = new LinkedHashMap<>();
-                    for (var c : change.image().values()) {
+                    for (var c : w.change().image().values()) {
                         remoteRow.put(c.name(), c.value());
                     }
                 }
-                conflicts.log(connection, new ConflictLog.Entry(conflict.get(), table.id(), part.key(), r.version(),
+                conflicts.log(connection, new ConflictLog.Entry(conflict.get(), w.table().id(), part.key(), r.version(),
                         r.headers().originLsn(), part.result().localImage(), remoteRow));
             }
         }
-        currentStatement = null;
     }
 
     /** Whether {@code table} as cached has every column of {@code image} (else DDL may have added one since). */
@@ -264,6 +315,7 @@ public final class PartitionApplier implements AutoCloseable {
             return;
         }
         beginWriting();
+        sendWrites();
         List<Long> relids = new ArrayList<>();
         for (ChangeRecord r : pendingTruncates) {
             relids.add(table(((Truncation) r.value()).table()).relid());
@@ -292,7 +344,7 @@ public final class PartitionApplier implements AutoCloseable {
 
     private void beginWriting() throws SQLException {
         if (!tx.writing) {
-            session().begin(tx.origin, tx.originLsn, tx.version.timestamptz());
+            session().begin(tx.origin, tx.originLsn, tx.version.timestamptz(), pipeline);
             tx.writing = true;
         }
     }
@@ -301,14 +353,18 @@ public final class PartitionApplier implements AutoCloseable {
         flushTruncates();
         if (tx.writing && tx.snapshot) {
             // a snapshot's LSNs are not the origin's: its progress is neither checked nor advanced
-            progress.write(connection, topic, partition, lastOffset + 1, seen);
+            progress.queueWrite(pipeline, topic, partition, lastOffset + 1, seen);
+            sendWrites();
             connection.commit();
+            oneByOne = false;
             storedOffset = lastOffset + 1;
             lastStoreNanos = System.nanoTime();
         } else if (tx.writing) {
-            progress.write(connection, topic, partition, lastOffset + 1, seen, tx.origin.value(), tx.originLsn,
+            progress.queueWrite(pipeline, topic, partition, lastOffset + 1, seen, tx.origin.value(), tx.originLsn,
                     tx.version.timestamptz());
+            sendWrites();
             connection.commit();
+            oneByOne = false;
             session.applied(tx.origin, tx.originLsn);
             storedOffset = lastOffset + 1;
             lastStoreNanos = System.nanoTime();
@@ -342,6 +398,8 @@ public final class PartitionApplier implements AutoCloseable {
      */
     public long rollback() {
         rollbackQuietly();
+        oneByOne = true;
+        failedAmongOthers = false;
         long rewind = durableOffset >= 0 ? durableOffset : nextOffset;
         nextOffset = rewind;
         return rewind;
@@ -350,6 +408,8 @@ public final class PartitionApplier implements AutoCloseable {
     private void rollbackQuietly() {
         tx = null;
         pendingTruncates.clear();
+        pipeline.clear();
+        written.clear();
         seen = durableSeen.copy();
         currentStatement = null;
         tables.forgetAll();
@@ -369,6 +429,15 @@ public final class PartitionApplier implements AutoCloseable {
 
     private static long nowMicros() {
         return java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
+    }
+
+    /**
+     * Whether the last failure struck statements of several changes sent together: applied again
+     * after {@link #rollback}, that transaction goes one change at a time and a failure names its
+     * change. Read before {@code rollback()}.
+     */
+    public boolean failedAmongOthers() {
+        return failedAmongOthers;
     }
 
     /** What was being applied when a failure struck, for the error message. */

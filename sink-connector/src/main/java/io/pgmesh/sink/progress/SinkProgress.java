@@ -2,6 +2,7 @@ package io.pgmesh.sink.progress;
 
 import io.pgmesh.common.Lsn;
 import io.pgmesh.sink.conflict.SeenVector;
+import io.pgmesh.sink.apply.StatementPipeline;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -78,6 +79,24 @@ public final class SinkProgress {
         }
     }
 
+    /** As {@link #write(Connection, String, int, long, SeenVector, String, Lsn, String)}, queued in {@code pipeline}. */
+    public void queueWrite(StatementPipeline pipeline, String topic, int partition, long nextOffset, SeenVector seen,
+                           String origin, Lsn originLsn, String originCommitTime) {
+        String seenJson = format(seen);
+        pipeline.add(WRITE_WITH_ORIGIN, 8, (s, first) -> {
+            s.setString(first, origin);
+            s.setString(first + 1, originLsn.toString());
+            s.setString(first + 2, originCommitTime);
+            bindPosition(s, first + 3, topic, partition, nextOffset, seenJson);
+        }, null);
+    }
+
+    /** As {@link #write(Connection, String, int, long, SeenVector)}, queued in {@code pipeline}. */
+    public void queueWrite(StatementPipeline pipeline, String topic, int partition, long nextOffset, SeenVector seen) {
+        String seenJson = format(seen);
+        pipeline.add(WRITE, 5, (s, first) -> bindPosition(s, first, topic, partition, nextOffset, seenJson), null);
+    }
+
     /** The last transaction of {@code origin} applied on this node; {@link Lsn#INVALID} when none. */
     public static Lsn applied(Connection c, String origin) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(APPLIED)) {
@@ -90,11 +109,16 @@ public final class SinkProgress {
 
     private void bindPosition(PreparedStatement s, int first, String topic, int partition, long nextOffset,
                               SeenVector seen) throws SQLException {
+        bindPosition(s, first, topic, partition, nextOffset, format(seen));
+    }
+
+    private void bindPosition(PreparedStatement s, int first, String topic, int partition, long nextOffset,
+                              String seenJson) throws SQLException {
         s.setString(first, connector);
         s.setString(first + 1, topic);
         s.setInt(first + 2, partition);
         s.setLong(first + 3, nextOffset);
-        s.setString(first + 4, format(seen));
+        s.setString(first + 4, seenJson);
     }
 
     static String format(SeenVector seen) {

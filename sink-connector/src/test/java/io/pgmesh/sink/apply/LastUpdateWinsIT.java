@@ -23,6 +23,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -247,7 +248,9 @@ class LastUpdateWinsIT {
         apply(insert(1, "applied"), new Version(T0, "n1"));
         Lsn applied = io.pgmesh.sink.progress.SinkProgress.applied(connection, "n1");
         connection.commit();
-        session.begin(new NodeName("n1"), new Lsn(0xFFFFFF), "2020-01-01T00:00:00Z");
+        StatementPipeline setup = new StatementPipeline();
+        session.begin(new NodeName("n1"), new Lsn(0xFFFFFF), "2020-01-01T00:00:00Z", setup);
+        applier.execute(setup, connection);
         applier.apply(connection, table(), insert(2, "rolled back"), new Version(T0 + 1, "n1"));
         connection.rollback();
         assertEquals("0/FFFFFF", server.queryValue(DB, "SELECT pg_replication_origin_progress('pgmesh_n1', false)"),
@@ -275,6 +278,31 @@ class LastUpdateWinsIT {
         assertEquals("{\"Ke'y\": \"k'1\", \"from\": 1}", server.queryValue(DB, "SELECT key::text FROM pgmesh.tombstones"));
     }
 
+    @Test
+    void aTransactionsChangesSentTogetherApplyInOrderAndEachReportsItsOwnResult() throws SQLException {
+        apply(insert(1, "old"), new Version(T0 + 10, "n2"));
+        Version remote = new Version(T0 + 5, "n1");
+        StatementPipeline pipeline = new StatementPipeline();
+        session.begin(new NodeName("n1"), new Lsn(++lsn), remote.timestamptz(), pipeline);
+        TargetTable t = table();
+        List<ChangeApplier.Applied> results = new ArrayList<>();
+        results.add(applier.queue(pipeline, connection, t, insert(2, "two"), remote));
+        results.add(applier.queue(pipeline, connection, t, update(2, "two; and a semicolon"), remote));
+        results.add(applier.queue(pipeline, connection, t, update(1, "loses to the newer local row"), remote));
+        results.add(applier.queue(pipeline, connection, t, insert(3, "three"), remote));
+        results.add(applier.queue(pipeline, connection, t, delete(3), remote));
+        assertTrue(results.stream().allMatch(r -> r.parts().isEmpty()), "results arrive when the pipeline runs");
+        applier.execute(pipeline, connection);
+        connection.commit();
+
+        assertEquals(List.of(true, true, false, true, true),
+                results.stream().map(r -> r.parts().get(0).result().applied()).toList());
+        assertEquals("two; and a semicolon", value(2));
+        assertEquals("old", value(1));
+        assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM t WHERE id = 3"));
+        assertEquals(new Version(T0 + 10, "n2"), results.get(2).parts().get(0).result().localRow());
+    }
+
     private ChangeApplier.Part apply(RowChange change, Version version) throws SQLException {
         ChangeApplier.Applied applied = applier.apply(connection, table(), change, begin(version));
         new io.pgmesh.sink.progress.SinkProgress("test").write(connection, "t", 0, lsn, new io.pgmesh.sink.conflict.SeenVector(),
@@ -285,7 +313,9 @@ class LastUpdateWinsIT {
     }
 
     private Version begin(Version version) throws SQLException {
-        session.begin(new NodeName(version.node()), new Lsn(++lsn), version.timestamptz());
+        StatementPipeline setup = new StatementPipeline();
+        session.begin(new NodeName(version.node()), new Lsn(++lsn), version.timestamptz(), setup);
+        applier.execute(setup, connection);
         return version;
     }
 
