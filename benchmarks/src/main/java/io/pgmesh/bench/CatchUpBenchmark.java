@@ -1,5 +1,11 @@
 package io.pgmesh.bench;
 
+import static io.pgmesh.bench.BenchSupport.DB;
+import static io.pgmesh.bench.BenchSupport.await;
+import static io.pgmesh.bench.BenchSupport.awaitMarker;
+import static io.pgmesh.bench.BenchSupport.identical;
+import static io.pgmesh.bench.BenchSupport.server;
+
 import io.pgmesh.testkit.PgmeshConfigs;
 import io.pgmesh.testkit.connect.ConnectCluster;
 import io.pgmesh.testkit.postgres.PostgresNode;
@@ -8,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * Catch-up of a backlog: n1 takes pgbench TPC-B transactions while n2 does not apply, then n2
@@ -20,9 +25,6 @@ import java.util.function.Supplier;
  */
 public final class CatchUpBenchmark {
 
-    private static final String DB = "bench";
-    private static final List<String> TABLES = List.of("pgbench_accounts", "pgbench_branches", "pgbench_tellers",
-            "pgbench_history");
     private static final Duration WAIT = Duration.ofMinutes(30);
     private static final boolean PROFILE = "1".equals(System.getenv("PGMESH_BENCH_PROFILE"));
 
@@ -66,8 +68,8 @@ public final class CatchUpBenchmark {
             connect.kafka().createTopic("pgmesh.n1", 1, 1, java.util.Map.of("cleanup.policy", "compact"));
             Map<String, String> source = new HashMap<>(PgmeshConfigs.source(n1, DB, "n1", connect.bootstrapServers()));
             source.put("snapshot.mode", "never");  // both sides start from the same pgbench -i, as native's copy_data = false
-            connect.createConnector("src-n1", source);
-            connect.createConnector("sink-n2", PgmeshConfigs.sink(n2, DB, "n2", List.of("n1")));
+            connect.createConnector("src-n1", BenchSupport.withConverters(source));
+            connect.createConnector("sink-n2", BenchSupport.withConverters(PgmeshConfigs.sink(n2, DB, "n2", List.of("n1"))));
             connect.awaitRunning("src-n1", 1, WAIT);
             connect.awaitRunning("sink-n2", 1, WAIT);
             await("slot pgmesh_n1", () -> !n1.query(DB, "SELECT 1 FROM pg_replication_slots WHERE slot_name = 'pgmesh_n1'"
@@ -121,10 +123,8 @@ public final class CatchUpBenchmark {
      * server spends the catch-up, by statement.
      */
     private static PostgresNode profiledServer(String name) {
-        return PostgresNode.builder(name).setting("max_wal_size", "4GB").setting("checkpoint_timeout", "30min")
-                .setting("shared_preload_libraries", "pg_stat_statements").setting("pg_stat_statements.track", "all")
-                .setting("pg_stat_statements.track_planning", "on")
-                .start();
+        return BenchSupport.builder(name).setting("shared_preload_libraries", "pg_stat_statements")
+                .setting("pg_stat_statements.track", "all").setting("pg_stat_statements.track_planning", "on").start();
     }
 
     /** The statements the sink ran during the catch-up, by server time, and the share of the wall clock they took. */
@@ -140,10 +140,6 @@ public final class CatchUpBenchmark {
         }
     }
 
-    private static PostgresNode server(String name) {
-        return PostgresNode.builder(name).setting("max_wal_size", "4GB").setting("checkpoint_timeout", "30min").start();
-    }
-
     /** The same pgbench tables on both servers, and a table that marks the end of the workload. */
     private static void prepare(Pgbench pgbench, int scale, PostgresNode a, PostgresNode b) throws Exception {
         for (PostgresNode node : List.of(a, b)) {
@@ -157,31 +153,5 @@ public final class CatchUpBenchmark {
     private static String markEnd(PostgresNode node) {
         node.execute(DB, "INSERT INTO bench_marker VALUES (1)");
         return node.queryValue(DB, "SELECT pg_current_wal_lsn()::text");
-    }
-
-    private static void awaitMarker(PostgresNode node) throws InterruptedException {
-        while (node.query(DB, "SELECT 1 FROM bench_marker").isEmpty()) {
-            Thread.sleep(20);
-        }
-    }
-
-    private static boolean identical(PostgresNode a, PostgresNode b) {
-        for (String table : TABLES) {
-            String sql = "SELECT md5(string_agg(t::text, E'\\n' ORDER BY t::text)) FROM " + table + " AS t";
-            if (!a.queryValue(DB, sql).equals(b.queryValue(DB, sql))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static void await(String what, Supplier<Boolean> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.get()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
     }
 }

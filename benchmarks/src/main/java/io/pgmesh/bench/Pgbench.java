@@ -50,6 +50,11 @@ final class Pgbench {
         run(server, database, List.of("-i", "-q", "-s", Integer.toString(scale)));
     }
 
+    /** pgbench -i without data: the TPC-B tables and their primary keys, empty. */
+    void createTables(PostgresNode server, String database, int scale) throws Exception {
+        run(server, database, List.of("-i", "-q", "-I", "dtp", "-s", Integer.toString(scale)));
+    }
+
     /** {@code transactions} TPC-B transactions in total, spread over {@code clients} connections. */
     void run(PostgresNode server, String database, int transactions, int clients) throws Exception {
         run(server, database, List.of("-n", "-c", Integer.toString(clients), "-j", Integer.toString(Math.min(clients, 2)),

@@ -1,0 +1,69 @@
+package io.pgmesh.bench;
+
+import io.pgmesh.testkit.postgres.PostgresNode;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** What the benchmarks share: their servers, their database, and how they wait and compare. */
+final class BenchSupport {
+
+    static final String DB = "bench";
+    private static final List<String> TABLES = List.of("pgbench_accounts", "pgbench_branches", "pgbench_tellers",
+            "pgbench_history");
+    private static final Duration WAIT = Duration.ofMinutes(60);
+
+    private BenchSupport() {
+    }
+
+    /**
+     * The converter settings the connectors get: JSON with its schema in every record (Connect's
+     * default), or, with {@code PGMESH_BENCH_JSON_SCHEMAS=false}, JSON without it.
+     */
+    static Map<String, String> withConverters(Map<String, String> connector) {
+        Map<String, String> config = new HashMap<>(connector);
+        String schemas = System.getenv().getOrDefault("PGMESH_BENCH_JSON_SCHEMAS", "true");
+        for (String side : List.of("key", "value")) {
+            config.put(side + ".converter", "org.apache.kafka.connect.json.JsonConverter");
+            config.put(side + ".converter.schemas.enable", schemas);
+        }
+        return config;
+    }
+
+    /** A server with room for a bulk workload (large WAL, rare checkpoints). */
+    static PostgresNode server(String name) {
+        return builder(name).start();
+    }
+
+    static PostgresNode.Builder builder(String name) {
+        return PostgresNode.builder(name).setting("max_wal_size", "4GB").setting("checkpoint_timeout", "30min");
+    }
+
+    /** Waits until the table bench_marker has a row on {@code node}. */
+    static void awaitMarker(PostgresNode node) throws InterruptedException {
+        await("the marker on " + node, () -> !node.query(DB, "SELECT 1 FROM bench_marker").isEmpty());
+    }
+
+    /** Whether every pgbench table has the same rows on both (ordered md5 of the rows' text). */
+    static boolean identical(PostgresNode a, PostgresNode b) {
+        for (String table : TABLES) {
+            String sql = "SELECT md5(string_agg(t::text, E'\\n' ORDER BY t::text)) FROM " + table + " AS t";
+            if (!String.valueOf(a.queryValue(DB, sql)).equals(String.valueOf(b.queryValue(DB, sql)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static void await(String what, Supplier<Boolean> condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.get()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+}
