@@ -1,17 +1,4 @@
 #!/usr/bin/env bash
 # Catch-up benchmark: pgmesh against PostgreSQL's native logical replication, same workload, same
 # run. Usage: benchmarks/run-catchup.sh [scale] [transactions] [clients]   (defaults 10 40000 4)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-if ! command -v pgbench >/dev/null && ! ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 && [ -z "${PGBENCH:-}" ]; then
-  echo "pgbench is missing; installing PostgreSQL's server package for it (Debian)" >&2
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-  else
-    echo "install pgbench (Debian: apt-get install postgresql) or set PGBENCH=/path/to/pgbench" >&2
-    exit 2
-  fi
-fi
-mvn -B -q -DskipTests -pl benchmarks -am package
-exec java -Xmx1g -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" \
-  io.pgmesh.bench.CatchUpBenchmark "$@"
+exec "$(dirname "$0")/run-benchmark.sh" CatchUpBenchmark "$@"
