@@ -11,16 +11,12 @@ import io.pgmesh.testkit.Mesh;
 import io.pgmesh.testkit.connect.ConnectCluster;
 import io.pgmesh.testkit.connect.NodeTopic;
 import io.pgmesh.testkit.connect.NodeTopic.Decoded;
-import io.pgmesh.testkit.postgres.PostgresNode;
+import io.pgmesh.testkit.workload.TpcbWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
+import javax.management.ObjectName;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,8 +72,7 @@ class SnapshotIT {
     @Test
     @Order(1)
     void theSnapshotAndTheStreamMakeThePeerIdenticalUnderWrites() throws Exception {
-        PgbenchWriter writer = new PgbenchWriter(mesh.server("n1"));
-        writer.start();
+        TpcbWriter writer = TpcbWriter.start(mesh.server("n1"), Mesh.DATABASE, "", 101, ACCOUNTS, 10, 2);
         Awaitility.await("the snapshot of n1 is in its topic").atMost(WAIT).pollInterval(Duration.ofSeconds(1))
                 .until(() -> !snapshotsDone("pgmesh.n1").isEmpty());
         Thread.sleep(2000);
@@ -100,6 +95,19 @@ class SnapshotIT {
         assertEquals(micros, updated.headers().originCommitMicros(), "a copied row carries its own commit time");
         assertEquals("0", mesh.server("n2").queryValue(Mesh.DATABASE,
                 "SELECT count(*) FROM pgmesh.conflicts WHERE table_name IN ('accounts', 'branches', 'history')"));
+
+        // the snapshot's progress, as JMX shows it: kafka.connect:type=plugins,connector=src-n1,task=0
+        assertEquals(1L, sourceMetric("snapshot-completed"));
+        assertEquals(0L, sourceMetric("snapshot-running"));
+        assertTrue(sourceMetric("snapshot-tables-copied") >= TABLES.size());
+        assertEquals(sourceMetric("snapshot-tables-total"), sourceMetric("snapshot-tables-copied"));
+        assertEquals(ACCOUNTS + 10 + 500L, sourceMetric("snapshot-rows-copied"), "every row n1 held at the snapshot");
+    }
+
+    private static long sourceMetric(String name) throws Exception {
+        Object value = ManagementFactory.getPlatformMBeanServer().getAttribute(
+                new ObjectName("kafka.connect:type=plugins,connector=src-n1,task=0"), name);
+        return ((Number) value).longValue();
     }
 
     @Test
@@ -107,14 +115,10 @@ class SnapshotIT {
     void resettingTheOffsetsTakesANewSnapshotThatChangesNothing() {
         String before = mesh.digest("n2", "history");
         // through the REST API: PUT /connectors/src-n1/stop, DELETE .../offsets, PUT .../resume
-        connect.embedded().stopConnector("src-n1");
-        Awaitility.await("src-n1 stopped, its task gone").atMost(WAIT).until(() -> {
-            var status = connect.status("src-n1");
-            return "STOPPED".equals(status.path("connector").path("state").asText()) && status.path("tasks").isEmpty();
-        });
-        connect.embedded().resetConnectorOffsets("src-n1");
-        assertEquals(List.of(), connect.embedded().connectorOffsets("src-n1").offsets(), "src-n1 has no stored offset");
-        connect.embedded().resumeConnector("src-n1");
+        connect.stopConnector("src-n1", WAIT);
+        connect.resetOffsets("src-n1");
+        assertEquals(0, connect.offsets("src-n1").size(), "src-n1 has no stored offset");
+        connect.resumeConnector("src-n1", WAIT);
         Awaitility.await("a second snapshot of n1").atMost(WAIT).pollInterval(Duration.ofSeconds(1))
                 .until(() -> snapshotsDone("pgmesh.n1").size() == 2);
         mesh.server("n1").execute(Mesh.DATABASE, "UPDATE accounts SET abalance = abalance + 1 WHERE aid = 1");
@@ -129,65 +133,5 @@ class SnapshotIT {
         return NodeTopic.readAll(connect.bootstrapServers(), topic).stream()
                 .filter(d -> d.value() instanceof LogicalMessage m && m.prefix().equals("pgmesh.snapshot"))
                 .map(d -> new String(((LogicalMessage) d.value()).content(), StandardCharsets.UTF_8)).toList();
-    }
-
-    /** TPC-B-like transactions on one node, as fast as one connection goes, until stopped. */
-    private static final class PgbenchWriter {
-        private final PostgresNode server;
-        private final AtomicBoolean stopped = new AtomicBoolean();
-        private final AtomicInteger committed = new AtomicInteger();
-        private final AtomicReference<Throwable> failure = new AtomicReference<>();
-        private final Thread thread = new Thread(this::run, "pgbench-writer");
-
-        PgbenchWriter(PostgresNode server) {
-            this.server = server;
-        }
-
-        void start() {
-            thread.start();
-        }
-
-        private void run() {
-            try (Connection c = server.connect(Mesh.DATABASE)) {
-                c.setAutoCommit(false);
-                try (PreparedStatement account = c.prepareStatement(
-                        "UPDATE accounts SET abalance = abalance + ? WHERE aid = ?");
-                     PreparedStatement branch = c.prepareStatement(
-                             "UPDATE branches SET bbalance = bbalance + ? WHERE bid = ?");
-                     PreparedStatement history = c.prepareStatement(
-                             "INSERT INTO history VALUES (1, ?, ?, ?, now(), NULL)")) {
-                    while (!stopped.get()) {
-                        ThreadLocalRandom random = ThreadLocalRandom.current();
-                        int aid = 101 + random.nextInt(ACCOUNTS - 100);
-                        int bid = 1 + random.nextInt(10);
-                        int delta = random.nextInt(-5000, 5001);
-                        account.setInt(1, delta);
-                        account.setInt(2, aid);
-                        account.executeUpdate();
-                        branch.setInt(1, delta);
-                        branch.setInt(2, bid);
-                        branch.executeUpdate();
-                        history.setInt(1, bid);
-                        history.setInt(2, aid);
-                        history.setInt(3, delta);
-                        history.executeUpdate();
-                        c.commit();
-                        committed.incrementAndGet();
-                        Thread.sleep(2);
-                    }
-                }
-            } catch (Exception e) {
-                failure.set(e);
-            }
-        }
-
-        int stop() throws InterruptedException {
-            stopped.set(true);
-            thread.join(30_000);
-            if (failure.get() != null) {
-                throw new AssertionError("the writer failed", failure.get());
-            }
-            return committed.get();
-        }
     }
 }

@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,20 +21,25 @@ import org.apache.kafka.connect.util.clusters.EmbeddedKafkaCluster;
 import org.awaitility.Awaitility;
 
 /**
- * A real single-broker KRaft Kafka and a real distributed Connect worker in this JVM (Kafka's own
- * {@code EmbeddedConnectCluster}), driven through the Connect REST API as users drive it. Workers
- * run exactly-once source support and JSON converters with schemas. One per test class: it takes
- * about 15 s to start on two cores.
+ * A real single-broker KRaft Kafka and a real distributed Connect worker, in this JVM (Kafka's own
+ * {@code EmbeddedConnectCluster}) or in a process of its own ({@link WorkerProcess}), driven
+ * through the Connect REST API as users drive it. Workers run exactly-once source support and
+ * JSON converters with schemas. One per test class: it takes about 15 s to start on two cores.
  */
 public final class ConnectCluster implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The worker in this JVM, or null when the worker runs in a process of its own. */
     private final EmbeddedConnectCluster connect;
+    private final EmbeddedKafkaCluster kafka;
+    private final WorkerProcess worker;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    private ConnectCluster(EmbeddedConnectCluster connect) {
+    private ConnectCluster(EmbeddedConnectCluster connect, EmbeddedKafkaCluster kafka, WorkerProcess worker) {
         this.connect = connect;
+        this.kafka = kafka;
+        this.worker = worker;
     }
 
     public static ConnectCluster start(String name) {
@@ -49,32 +55,69 @@ public final class ConnectCluster implements AutoCloseable {
         worker.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
         worker.put("connector.client.config.override.policy", "All");
         worker.putAll(workerProps);
+        EmbeddedConnectCluster connect = (EmbeddedConnectCluster) new EmbeddedConnectCluster.Builder()
+                .name(name).numWorkers(1).numBrokers(1).workerProps(worker).brokerProps(brokerProps()).build();
+        connect.start();
+        return new ConnectCluster(connect, connect.kafka(), null);
+    }
+
+    /**
+     * Starts a broker in this JVM and one worker in a JVM of its own with at most {@code heapMb}
+     * MB of heap (see {@link WorkerProcess}): for tests of the worker's memory, or that kill it.
+     */
+    public static ConnectCluster startWithWorkerProcess(String name, Path dir, int heapMb,
+                                                        Map<String, String> workerProps) {
+        EmbeddedKafkaCluster kafka = new EmbeddedKafkaCluster(1, brokerProps());
+        kafka.start();
+        try {
+            WorkerProcess worker = WorkerProcess.start(dir, "connect-" + name, kafka.bootstrapServers(), heapMb,
+                    workerProps);
+            return new ConnectCluster(null, kafka, worker);
+        } catch (RuntimeException e) {
+            kafka.stop();
+            throw e;
+        }
+    }
+
+    private static Properties brokerProps() {
         Properties broker = new Properties();
         broker.put("transaction.state.log.replication.factor", "1");
         broker.put("transaction.state.log.min.isr", "1");
         broker.put("log.cleaner.backoff.ms", "1000");
-        EmbeddedConnectCluster connect = (EmbeddedConnectCluster) new EmbeddedConnectCluster.Builder()
-                .name(name).numWorkers(1).numBrokers(1).workerProps(worker).brokerProps(broker).build();
-        connect.start();
-        return new ConnectCluster(connect);
+        return broker;
     }
 
     /** The REST base URL, ending in '/'. */
     public String restUrl() {
+        if (worker != null) {
+            return worker.restUrl();
+        }
         String connectors = connect.endpointForResource("connectors");
         return connectors.substring(0, connectors.length() - "connectors".length());
     }
 
     public String bootstrapServers() {
-        return connect.kafka().bootstrapServers();
+        return kafka.bootstrapServers();
     }
 
     public EmbeddedKafkaCluster kafka() {
-        return connect.kafka();
+        return kafka;
     }
 
+    /** The worker in this JVM (for what REST cannot do: removing and adding workers). */
     public EmbeddedConnectCluster embedded() {
+        if (connect == null) {
+            throw new IllegalStateException("this cluster's worker runs in a process of its own: use worker()");
+        }
         return connect;
+    }
+
+    /** The worker in a process of its own, of a cluster started by {@link #startWithWorkerProcess}. */
+    public WorkerProcess worker() {
+        if (worker == null) {
+            throw new IllegalStateException("this cluster's worker runs in the test JVM: use embedded()");
+        }
+        return worker;
     }
 
     /** A REST call's outcome. */
@@ -222,9 +265,40 @@ public final class ConnectCluster implements AutoCloseable {
         expectOk(delete("connectors/" + encode(name)));
     }
 
+    /** PUT /connectors/{name}/stop, then waits until the connector is STOPPED and has no tasks. */
+    public void stopConnector(String name, Duration timeout) {
+        expectOk(put("connectors/" + encode(name) + "/stop", null));
+        Awaitility.await("connector " + name + " stopped").atMost(timeout).pollInterval(Duration.ofMillis(250))
+                .until(() -> {
+                    JsonNode s = status(name);
+                    return s != null && "STOPPED".equals(s.path("connector").path("state").asText())
+                            && s.path("tasks").isEmpty();
+                });
+    }
+
+    /** DELETE /connectors/{name}/offsets (the connector must be stopped). */
+    public void resetOffsets(String name) {
+        expectOk(delete("connectors/" + encode(name) + "/offsets"));
+    }
+
+    /** GET /connectors/{name}/offsets: the "offsets" array. */
+    public JsonNode offsets(String name) {
+        Response r = get("connectors/" + encode(name) + "/offsets");
+        expectOk(r);
+        return r.body().path("offsets");
+    }
+
     @Override
     public void close() {
-        connect.stop();
+        if (connect != null) {
+            connect.stop();
+            return;
+        }
+        try {
+            worker.close();
+        } finally {
+            kafka.stop();
+        }
     }
 
     private static void expectOk(Response r) {
