@@ -1,17 +1,21 @@
 package io.pgmesh.source;
 
 import io.pgmesh.common.Version;
+import io.pgmesh.common.metrics.TaskMetrics;
 import io.pgmesh.source.capture.AcknowledgedPosition;
 import io.pgmesh.source.capture.ChangeEvent;
 import io.pgmesh.source.capture.StreamPosition;
 import io.pgmesh.source.config.PgmeshSourceConfig;
+import io.pgmesh.source.metrics.SourceMetrics;
 import io.pgmesh.source.record.SourceOffsets;
 import io.pgmesh.source.record.SourceRecordFactory;
+import io.pgmesh.source.snapshot.SnapshotProgress;
 import io.pgmesh.source.stream.CaptureSession;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
@@ -32,6 +36,7 @@ public final class PgmeshSourceTask extends SourceTask {
     private CaptureSession session;
     private SourceRecordFactory records;
     private TransactionContext transactions;
+    private SourceMetrics metrics;
 
     @Override
     public String version() {
@@ -52,7 +57,10 @@ public final class PgmeshSourceTask extends SourceTask {
                 + " PostgreSQL transaction: {}", config.nodeName(), config.topic(),
                 committed.map(Object::toString).orElse("none"), snapshot ? " (snapshot first)" : "",
                 transactions != null);
-        session = CaptureSession.start(config, committed, snapshot);
+        SnapshotProgress progress = new SnapshotProgress();
+        metrics = new SourceMetrics(config.nodeName(), TaskMetrics.of(context::pluginMetrics), progress,
+                () -> TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+        session = CaptureSession.start(config, committed, snapshot, progress);
     }
 
     @Override
@@ -65,6 +73,7 @@ public final class PgmeshSourceTask extends SourceTask {
         for (ChangeEvent event : events) {
             SourceRecord record = records.toRecord(event);
             acknowledged.submitted(record, event.confirmLsn());
+            metrics.handedOn(event.headers());
             if (transactions != null && event.headers().txLast()) {
                 transactions.commitTransaction(record);
             }
@@ -83,6 +92,9 @@ public final class PgmeshSourceTask extends SourceTask {
     public void stop() {
         if (session != null) {
             session.close();
+        }
+        if (metrics != null) {
+            metrics.close();
         }
     }
 }

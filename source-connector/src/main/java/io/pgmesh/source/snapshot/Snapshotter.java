@@ -37,10 +37,12 @@ public final class Snapshotter {
 
     private final NodeName node;
     private final int rowsPerTransaction;
+    private final SnapshotProgress progress;
 
-    public Snapshotter(NodeName node, int rowsPerTransaction) {
+    public Snapshotter(NodeName node, int rowsPerTransaction, SnapshotProgress progress) {
         this.node = node;
         this.rowsPerTransaction = rowsPerTransaction;
+        this.progress = progress;
     }
 
     /**
@@ -79,6 +81,7 @@ public final class Snapshotter {
             }
             SnapshotEvents events = new SnapshotEvents(node, position, rowsPerTransaction, SnapshotCatalog.origins(c),
                     () -> TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+            progress.started(tables.size());
             LOG.info("Snapshot of node {} at {} ({}): copying {} tables of replication sets {}", node, position,
                     exportedSnapshot == null ? "new snapshot, slot existed" : "snapshot exported by the new slot",
                     tables.size(), setByPublication.values());
@@ -86,15 +89,18 @@ public final class Snapshotter {
                 long before = events.rows();
                 copy(c, table, events, sink, started);
                 events.tableDone();
+                progress.tableCopied();
                 LOG.info("Snapshot of node {}: table {} done, {} rows ({} of {} tables, {} rows in all)", node,
                         table.table(), events.rows() - before, events.tables(), tables.size(), events.rows());
             }
             sink.accept(events.done());
             c.commit();
+            progress.finished();
             LOG.info("Snapshot of node {} complete: {} tables, {} rows in {} ms", node, events.tables(), events.rows(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             return events.rows();
         } finally {
+            progress.stopped();
             if (!c.isClosed()) {
                 try {
                     c.rollback();
@@ -112,6 +118,7 @@ public final class Snapshotter {
             byte[] row;
             while ((row = out.readFromCopy()) != null) {
                 sink.accept(events.row(table, CopyText.fields(row)));
+                progress.rowCopied();
                 if (events.rows() % LOG_EVERY_ROWS == 0) {
                     LOG.info("Snapshot of node {}: {} rows copied in {} s (table {})", node, events.rows(),
                             TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started), table.table());

@@ -13,6 +13,7 @@ import io.pgmesh.source.database.ReplicationSetup;
 import io.pgmesh.source.database.ServerPreflight;
 import io.pgmesh.source.database.StreamedSets;
 import io.pgmesh.source.capture.ChangeAssembler;
+import io.pgmesh.source.snapshot.SnapshotProgress;
 import io.pgmesh.source.snapshot.Snapshotter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -55,13 +56,16 @@ public final class CaptureSession implements AutoCloseable {
     private volatile Connection replication;
     /** Whether the tables must be copied into the topic before streaming (until a snapshot completed). */
     private boolean snapshotPending;
+    private final SnapshotProgress snapshotProgress;
 
-    private CaptureSession(PgmeshSourceConfig config, Optional<StreamPosition> committed, boolean snapshot) {
+    private CaptureSession(PgmeshSourceConfig config, Optional<StreamPosition> committed, boolean snapshot,
+                           SnapshotProgress snapshotProgress) {
         this.config = config;
         this.connector = new PostgresConnector(config.database());
         this.committed = committed;
         this.lastQueued = committed.orElse(StreamPosition.START);
         this.snapshotPending = snapshot;
+        this.snapshotProgress = snapshotProgress;
         this.queue = new ArrayBlockingQueue<>(config.maxQueueSize());
         this.retries = config.retry().budget();
         this.thread = new Thread(this::run, "pgmesh-capture-" + config.nodeName());
@@ -70,11 +74,12 @@ public final class CaptureSession implements AutoCloseable {
 
     /**
      * Starts streaming, resuming after {@code committed} (the position Connect last committed), if
-     * any; with {@code snapshot}, copies the published tables into the topic first.
+     * any; with {@code snapshot}, copies the published tables into the topic first, reporting how
+     * far it got in {@code snapshotProgress}.
      */
     public static CaptureSession start(PgmeshSourceConfig config, Optional<StreamPosition> committed,
-                                       boolean snapshot) {
-        CaptureSession session = new CaptureSession(config, committed, snapshot);
+                                       boolean snapshot, SnapshotProgress snapshotProgress) {
+        CaptureSession session = new CaptureSession(config, committed, snapshot, snapshotProgress);
         session.thread.start();
         return session;
     }
@@ -192,7 +197,7 @@ public final class CaptureSession implements AutoCloseable {
                     .prepare(control, stream, committed, restartAt, snapshotPending);
             if (snapshotPending) {
                 try (Connection snapshot = SourceConnections.control(connector, config)) {
-                    new Snapshotter(config.nodeName(), config.snapshotTransactionRows()).run(snapshot,
+                    new Snapshotter(config.nodeName(), config.snapshotTransactionRows(), snapshotProgress).run(snapshot,
                             prepared.exportedSnapshot(), prepared.start(), prepared.setByPublication(),
                             event -> enqueue(event, null));
                 }
