@@ -197,7 +197,7 @@ public final class ChangeApplier {
     }
 
     /** The image's columns that the table has (generated columns are never written), in table order. */
-    private static List<TargetTable.Column> columnsOf(TargetTable table, Map<String, ColumnValue> image) {
+    static List<TargetTable.Column> columnsOf(TargetTable table, Map<String, ColumnValue> image) {
         for (String name : image.keySet()) {
             if (table.column(name).isEmpty()) {
                 throw new MissingColumnException(table, name);

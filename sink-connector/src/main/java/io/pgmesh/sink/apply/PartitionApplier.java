@@ -66,6 +66,8 @@ public final class PartitionApplier implements AutoCloseable {
     /** The current transaction's statements not sent yet, and the writes whose results they bring. */
     private final StatementPipeline pipeline = new StatementPipeline();
     private final List<Written> written = new ArrayList<>();
+    /** Snapshot rows waiting to be inserted together, ahead of the pipeline's statements. */
+    private final SnapshotBatch batch = new SnapshotBatch();
     /** After a failure, the next transaction is applied one statement at a time, so an error names its change. */
     private boolean oneByOne;
     /** Whether the last failure came from statements of several changes sent together (which one failed is unknown). */
@@ -246,13 +248,51 @@ public final class PartitionApplier implements AutoCloseable {
             table = table(table.id());
         }
         RowChange change = RowChanges.of(r, table);
+        if (tx.snapshot && !oneByOne && change.change() == ConflictJudge.Change.INSERT) {
+            List<TargetTable.Column> columns = ChangeApplier.columnsOf(table, change.image());
+            if (SnapshotBatch.fits(table, change, columns)) {
+                if (batch.differsFrom(table, columns)) {
+                    sendWrites();
+                }
+                batch.add(r, table, change, columns);
+                if (batch.isFull()) {
+                    sendWrites();
+                }
+                return;
+            }
+        }
+        queueRow(r, table, change);
+        if (oneByOne || pipeline.size() >= MAX_PIPELINED) {
+            sendWrites();
+        }
+    }
+
+    private void queueRow(ChangeRecord r, TargetTable table, RowChange change) throws SQLException {
         String description = change.change().name() + " on " + table.id() + " key " + change.key();
         currentStatement = description;
         written.add(new Written(r, table, change, applier.queue(pipeline, connection, table, change, r.version()),
                 description));
         currentStatement = null;
-        if (oneByOne || pipeline.size() >= MAX_PIPELINED) {
-            sendWrites();
+    }
+
+    /**
+     * Inserts the waiting snapshot rows (after the statements queued before them, the origin setup
+     * first), and queues the rows it could not insert for the row-by-row statement.
+     */
+    private void insertBatch() throws SQLException {
+        executePipeline();
+        currentStatement = batch.describe() + " (after a failure the sink applies the transaction again one change"
+                + " at a time, and then names the change that fails)";
+        List<SnapshotBatch.Row> left;
+        try {
+            left = batch.insert(connection, applier::prepare);
+        } catch (SQLException | RuntimeException e) {
+            failedAmongOthers = true;
+            throw e;
+        }
+        currentStatement = null;
+        for (SnapshotBatch.Row row : left) {
+            queueRow(row.record(), row.table(), row.change());
         }
     }
 
@@ -261,6 +301,13 @@ public final class PartitionApplier implements AutoCloseable {
      * conflicts (in the same transaction).
      */
     private void sendWrites() throws SQLException {
+        if (!batch.isEmpty()) {
+            insertBatch();
+        }
+        executePipeline();
+    }
+
+    private void executePipeline() throws SQLException {
         if (pipeline.isEmpty()) {
             return;
         }
@@ -410,6 +457,7 @@ public final class PartitionApplier implements AutoCloseable {
         pendingTruncates.clear();
         pipeline.clear();
         written.clear();
+        batch.clear();
         seen = durableSeen.copy();
         currentStatement = null;
         tables.forgetAll();

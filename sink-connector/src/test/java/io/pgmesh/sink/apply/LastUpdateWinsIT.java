@@ -303,6 +303,69 @@ class LastUpdateWinsIT {
         assertEquals(new Version(T0 + 10, "n2"), results.get(2).parts().get(0).result().localRow());
     }
 
+    @Test
+    void snapshotRowsGoInTogetherWhereTheyMeetNothingAndTheRestComeBackForTheRowStatement() throws SQLException {
+        apply(insert(2, "newer local row"), new Version(T0 + 10, "n2"));
+        apply(insert(3, "to be deleted"), new Version(T0, "n2"));
+        apply(delete(3), new Version(T0 + 1, "n2"));
+        Version snapshot = begin(new Version(T0 + 5, "n1"));
+        TargetTable t = table();
+        SnapshotBatch batch = new SnapshotBatch();
+        for (int id = 1; id <= 5; id++) {
+            RowChange row = insert(id, id == 4 ? null : "copied 'row' " + id);
+            List<TargetTable.Column> columns = ChangeApplier.columnsOf(t, row.image());
+            assertTrue(SnapshotBatch.fits(t, row, columns));
+            batch.add(null, t, row, columns);
+        }
+        List<Integer> left = batch.insert(connection, applier::prepare).stream()
+                .map(r -> Integer.parseInt(r.change().key().get("id"))).toList();
+        connection.commit();
+        assertEquals(List.of(2, 3), left, "the row that exists and the tombstoned row are left to the row statement");
+        assertTrue(batch.isEmpty());
+        assertEquals("copied 'row' 1", value(1));
+        assertEquals("newer local row", value(2));
+        assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM t WHERE id = 3"));
+        assertEquals("1", server.queryValue(DB, "SELECT count(*) FROM t WHERE id = 4 AND v IS NULL"));
+        assertEquals(snapshot.commitMicros() + "|n1", server.queryValue(DB, "SELECT pgmesh.micros((pgmesh.xact_version(xmin))"
+                + ".commit_ts) || '|' || (pgmesh.xact_version(xmin)).node FROM t WHERE id = 5"),
+                "inserted rows carry the snapshot run's commit time and origin");
+    }
+
+    @Test
+    void aTruncateMarkerSendsEverySnapshotRowToTheRowStatement() throws SQLException {
+        server.execute(DB, "INSERT INTO pgmesh.tombstones (relid, key) VALUES ('t'::regclass, '\"truncate\"')");
+        begin(new Version(T0, "n1"));
+        TargetTable t = table();
+        SnapshotBatch batch = new SnapshotBatch();
+        RowChange row = insert(1, "x");
+        batch.add(null, t, row, ChangeApplier.columnsOf(t, row.image()));
+        assertEquals(1, batch.insert(connection, applier::prepare).size());
+        connection.commit();
+        assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM t"));
+    }
+
+    @Test
+    void snapshotBatchesQuoteHostileNamesAndParseValuesWithTheColumnsTypes() throws SQLException {
+        server.execute(DB, "CREATE SCHEMA IF NOT EXISTS \"Wé'ird \"\"S\"", "DROP TABLE IF EXISTS \"Wé'ird \"\"S\".\"select\"",
+                "CREATE TABLE \"Wé'ird \"\"S\".\"select\" (\"from\" int, \"Ke'y\" text, \"c0\" numeric[], \"ord\" timestamptz,"
+                        + " PRIMARY KEY (\"from\", \"Ke'y\"))");
+        TableId id = new TableId("Wé'ird \"S", "select");
+        TargetTable table = tables.find(connection, id).orElseThrow();
+        Map<String, ColumnValue> image = new LinkedHashMap<>();
+        image.put("from", ColumnValue.of("from", "integer", "1"));
+        image.put("Ke'y", ColumnValue.of("Ke'y", "text", "k'1"));
+        image.put("c0", ColumnValue.of("c0", "numeric[]", "{1.5,NaN,NULL}"));
+        image.put("ord", ColumnValue.of("ord", "timestamp with time zone", "2001-02-03 04:05:06+00"));
+        RowChange row = new RowChange(Change.INSERT, id, Map.of("from", "1", "Ke'y", "k'1"), null, image);
+        begin(new Version(T0, "n1"));
+        SnapshotBatch batch = new SnapshotBatch();
+        batch.add(null, table, row, ChangeApplier.columnsOf(table, image));
+        assertEquals(List.of(), batch.insert(connection, applier::prepare));
+        connection.commit();
+        assertEquals("k'1|{1.5,NaN,NULL}|2001-02-03 04:05:06", server.queryValue(DB, "SELECT \"Ke'y\" || '|'"
+                + " || c0::text || '|' || (ord AT TIME ZONE 'UTC')::text FROM \"Wé'ird \"\"S\".\"select\""));
+    }
+
     private ChangeApplier.Part apply(RowChange change, Version version) throws SQLException {
         ChangeApplier.Applied applied = applier.apply(connection, table(), change, begin(version));
         new io.pgmesh.sink.progress.SinkProgress("test").write(connection, "t", 0, lsn, new io.pgmesh.sink.conflict.SeenVector(),
