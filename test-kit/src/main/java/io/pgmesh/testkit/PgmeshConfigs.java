@@ -11,6 +11,13 @@ public final class PgmeshConfigs {
     public static final String SOURCE_CLASS = "io.pgmesh.source.PgmeshSourceConnector";
     public static final String SINK_CLASS = "io.pgmesh.sink.PgmeshSinkConnector";
 
+    /**
+     * The producer settings config-examples recommends for a source: Kafka's default 16 KB batches
+     * hold a handful of pgmesh records, so the source waits on round trips.
+     */
+    public static final Map<String, String> PRODUCER = Map.of("producer.override.batch.size", "524288",
+            "producer.override.linger.ms", "10", "producer.override.compression.type", "lz4");
+
     private PgmeshConfigs() {
     }
 
@@ -28,6 +35,7 @@ public final class PgmeshConfigs {
         config.put("heartbeat.interval.ms", "2000");
         config.put("kafka.bootstrap.servers", bootstrapServers);
         config.put("topic.replication.factor", "1");
+        config.putAll(PRODUCER);
         return config;
     }
 

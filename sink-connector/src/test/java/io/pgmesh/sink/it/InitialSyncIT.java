@@ -68,7 +68,7 @@ class InitialSyncIT {
                                         + " generate_series(1, " + ACCOUNTS + ") a",
                                 "VACUUM ANALYZE");
                     }
-                }, InitialSyncIT::tunedProducer, sink -> sink);
+                }, source -> source, sink -> sink);
         TpcbWriter writer = TpcbWriter.start(mesh.server("n1"), Mesh.DATABASE, "pgbench_", 1, ACCOUNTS, BRANCHES, 5);
         Awaitility.await("n1's snapshot complete").atMost(WAIT).pollInterval(Duration.ofSeconds(2))
                 .until(() -> snapshotComplete("src-n1"));
@@ -90,14 +90,6 @@ class InitialSyncIT {
         System.out.printf("Initial sync of %,d accounts with %,d TPC-B transactions during the snapshot: snapshot"
                         + " in the topic after %d s, peer identical after %d s; worker heap peak %s MB of %d MB%n",
                 ACCOUNTS, transactions, snapshotSeconds, syncSeconds, worker.peakHeapMb().orElse(-1), WORKER_HEAP_MB);
-    }
-
-    /** The producer settings the configuration examples recommend for a source. */
-    private static Map<String, String> tunedProducer(Map<String, String> source) {
-        source.put("producer.override.batch.size", "524288");
-        source.put("producer.override.linger.ms", "10");
-        source.put("producer.override.compression.type", "lz4");
-        return source;
     }
 
     /** Whether the source's stored offset is past its snapshot (REST: GET /connectors/{name}/offsets). */
