@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
@@ -25,8 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one task of a source connector: hands the node's change events to Connect, ends a Kafka
- * transaction at every PostgreSQL commit when Connect runs it exactly-once with connector-defined
- * boundaries, and lets the slot advance only over what Kafka has acknowledged.
+ * transaction on a PostgreSQL commit (the last one of each batch) when Connect runs it exactly-once
+ * with connector-defined boundaries, and lets the slot advance only over what Kafka has acknowledged.
  */
 public final class PgmeshSourceTask extends SourceTask {
 
@@ -58,9 +59,10 @@ public final class PgmeshSourceTask extends SourceTask {
                 committed.map(Object::toString).orElse("none"), snapshot ? " (snapshot first)" : "",
                 transactions != null);
         SnapshotProgress progress = new SnapshotProgress();
+        AtomicLong slotLagBytes = new AtomicLong(-1);
         metrics = new SourceMetrics(config.nodeName(), TaskMetrics.of(context::pluginMetrics), progress,
-                () -> TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
-        session = CaptureSession.start(config, committed, snapshot, progress);
+                slotLagBytes::get, () -> TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+        session = CaptureSession.start(config, committed, snapshot, progress, slotLagBytes);
     }
 
     @Override
@@ -70,14 +72,20 @@ public final class PgmeshSourceTask extends SourceTask {
             return null;
         }
         List<SourceRecord> batch = new ArrayList<>(events.size());
+        SourceRecord lastCommit = null;
         for (ChangeEvent event : events) {
             SourceRecord record = records.toRecord(event);
             acknowledged.submitted(record, event.confirmLsn());
             metrics.handedOn(event.headers());
-            if (transactions != null && event.headers().txLast()) {
-                transactions.commitTransaction(record);
+            if (event.headers().txLast()) {
+                lastCommit = record;
             }
             batch.add(record);
+        }
+        if (transactions != null && lastCommit != null) {
+            // one Kafka transaction for every PostgreSQL transaction this batch completes: it still
+            // ends on a PostgreSQL commit, so a read_committed consumer never sees part of one
+            transactions.commitTransaction(lastCommit);
         }
         return batch;
     }

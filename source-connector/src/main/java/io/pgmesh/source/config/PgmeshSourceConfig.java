@@ -106,8 +106,8 @@ public final class PgmeshSourceConfig extends AbstractConfig {
             + " only changes committed after the slot's creation reach the topic.";
 
     public static final String SNAPSHOT_TRANSACTION_ROWS_CONFIG = "snapshot.transaction.rows";
-    private static final String SNAPSHOT_TRANSACTION_ROWS_DOC = "Rows of a snapshot per topic transaction (and per"
-            + " Kafka transaction under exactly-once). Larger is faster; the task's memory is bounded by"
+    private static final String SNAPSHOT_TRANSACTION_ROWS_DOC = "Rows of a snapshot per topic transaction (under"
+            + " exactly-once, Kafka transactions end on them). Larger is faster; the task's memory is bounded by"
             + " max.queue.size either way.";
     private static final int SNAPSHOT_TRANSACTION_ROWS_DEFAULT = 10_000;
 

@@ -22,7 +22,7 @@ class SourceConfigReferenceTest {
             `connector.class`, `tasks.max`, converters, `exactly.once.support`, `transaction.boundary`,
             `topic.creation.*`). A node topic must have exactly one partition: set
             `topic.creation.default.partitions` to `1` or create the topic yourself. For exactly-once
-            delivery with one Kafka transaction per PostgreSQL transaction, set `exactly.once.support` to
+            delivery with Kafka transactions that end on PostgreSQL commits, set `exactly.once.support` to
             `required` and `transaction.boundary` to `connector` on a worker with
             `exactly.once.source.support=enabled`.
             """;
