@@ -2,6 +2,7 @@ package io.pgmesh.sink;
 
 import io.pgmesh.common.NodeName;
 import io.pgmesh.common.Version;
+import io.pgmesh.common.metrics.TaskMetrics;
 import io.pgmesh.common.retry.RetryBudget;
 import io.pgmesh.common.sql.ConnectSqlErrors;
 import io.pgmesh.common.sql.PostgresConnector;
@@ -11,6 +12,7 @@ import io.pgmesh.sink.apply.PartitionApplier;
 import io.pgmesh.sink.apply.SchemaMismatchException;
 import io.pgmesh.sink.schema.TargetTables;
 import io.pgmesh.sink.config.PgmeshSinkConfig;
+import io.pgmesh.sink.metrics.SinkMetrics;
 import io.pgmesh.sink.record.ChangeRecord;
 import io.pgmesh.sink.apply.Maintenance;
 import io.pgmesh.common.schema.NodeSchema;
@@ -23,6 +25,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -50,6 +53,7 @@ public final class PgmeshSinkTask extends SinkTask {
     private final TargetTables tables = new TargetTables();
     private ErrantRecordReporter reporter;
     private Maintenance maintenance;
+    private SinkMetrics metrics;
 
     @Override
     public String version() {
@@ -61,6 +65,8 @@ public final class PgmeshSinkTask extends SinkTask {
         config = new PgmeshSinkConfig(props);
         reporter = errantRecordReporter();
         maintenance = new Maintenance(config);
+        metrics = new SinkMetrics(TaskMetrics.of(context::pluginMetrics),
+                () -> TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
         try (Connection c = ApplyConnections.open(new PostgresConnector(config.database()), config)) {
             NodeSchema.bootstrap(c, config.nodeName());
         } catch (SQLException e) {
@@ -239,6 +245,9 @@ public final class PgmeshSinkTask extends SinkTask {
     public void stop() {
         appliers.values().forEach(PartitionApplier::close);
         appliers.clear();
+        if (metrics != null) {
+            metrics.close();
+        }
     }
 
     private PartitionApplier applier(TopicPartition tp) {
@@ -247,7 +256,7 @@ public final class PgmeshSinkTask extends SinkTask {
             if (peer == null) {
                 throw new ConnectException("Topic " + t.topic() + " is not a pgmesh node topic");
             }
-            return new PartitionApplier(t.topic(), t.partition(), new NodeName(peer), config, tables);
+            return new PartitionApplier(t.topic(), t.partition(), new NodeName(peer), config, tables, metrics);
         });
     }
 

@@ -7,7 +7,7 @@ import org.apache.kafka.connect.data.Struct;
 /**
  * A logical decoding message written with {@code pg_logical_emit_message}: replicated DDL under the
  * {@link #DDL_PREFIX} prefix, the source's heartbeats under {@link #HEARTBEAT_PREFIX}, replication
- * set changes under {@link #SETS_PREFIX}.
+ * set changes under {@link #SETS_PREFIX}, sync events under {@link #SYNC_PREFIX}.
  */
 public record LogicalMessage(String prefix, byte[] content, boolean transactional) implements ChangeValue {
 
@@ -15,6 +15,11 @@ public record LogicalMessage(String prefix, byte[] content, boolean transactiona
     public static final String HEARTBEAT_PREFIX = "pgmesh.heartbeat";
     /** A replication set was created or dropped on the node: {@code {"set": name, "change": "create"|"drop"}}. */
     public static final String SETS_PREFIX = "pgmesh.sets";
+    /**
+     * A sync event ({@code pgmesh.sync_event()}, content the node's name): a peer that applied it
+     * has applied everything the node committed before it.
+     */
+    public static final String SYNC_PREFIX = "pgmesh.sync";
 
     public LogicalMessage {
         Objects.requireNonNull(prefix, "prefix");

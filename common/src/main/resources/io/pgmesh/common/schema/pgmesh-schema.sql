@@ -917,6 +917,8 @@ CREATE TABLE IF NOT EXISTS pgmesh.applied_origins (
     commit_ts timestamptz,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
+-- How many transactions of each origin were applied here (since version 2).
+ALTER TABLE pgmesh.applied_origins ADD COLUMN IF NOT EXISTS transactions bigint NOT NULL DEFAULT 0;
 
 -- Marks everything of origin node origin_node up to its commit at origin_lsn as applied here, so that
 -- this node's sinks pass it over: for a transaction an operator chose to leave out (a replicated
@@ -929,11 +931,36 @@ LANGUAGE sql AS $$
     RETURNING lsn
 $$;
 
+-- Sync events (as Spock's sync_event and wait_for_sync_event): sync_event() puts a marker into this
+-- node's stream and returns its LSN; on a peer, wait_for_sync_event(node, lsn) returns true once the
+-- peer has applied it, and with it everything the node committed before (false after timeout_s
+-- seconds; 0 waits for ever).
+CREATE OR REPLACE FUNCTION pgmesh.sync_event() RETURNS pg_lsn
+LANGUAGE sql AS $$
+    SELECT pg_logical_emit_message(true, 'pgmesh.sync', pgmesh.local_node())
+$$;
+
+CREATE OR REPLACE FUNCTION pgmesh.wait_for_sync_event(origin_node text, sync_lsn pg_lsn, timeout_s integer DEFAULT 0)
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+    deadline timestamptz := clock_timestamp() + make_interval(secs => timeout_s);
+BEGIN
+    LOOP
+        IF EXISTS (SELECT 1 FROM pgmesh.applied_origins WHERE origin = origin_node AND lsn >= sync_lsn) THEN
+            RETURN true;
+        END IF;
+        IF timeout_s > 0 AND clock_timestamp() >= deadline THEN
+            RETURN false;
+        END IF;
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+END $$;
+
 GRANT USAGE ON SCHEMA pgmesh TO PUBLIC;
 GRANT SELECT ON pgmesh.schema_version, pgmesh.node, pgmesh.replication_sets, pgmesh.replicated_tables,
     pgmesh.set_streamable TO PUBLIC;
 
-INSERT INTO pgmesh.schema_version (version) VALUES (1)
+INSERT INTO pgmesh.schema_version (version) VALUES (2)
 ON CONFLICT (singleton) DO UPDATE SET version = greatest(pgmesh.schema_version.version, EXCLUDED.version);
 
 RESET pgmesh.internal_ddl;

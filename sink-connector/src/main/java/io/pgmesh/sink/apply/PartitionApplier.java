@@ -15,10 +15,12 @@ import io.pgmesh.sink.config.PgmeshSinkConfig;
 import io.pgmesh.sink.conflict.Conflict;
 import io.pgmesh.sink.conflict.ConflictJudge;
 import io.pgmesh.sink.conflict.ConflictLog;
+import io.pgmesh.sink.conflict.ConflictType;
 import io.pgmesh.sink.conflict.SeenVector;
 import io.pgmesh.sink.conflict.Version;
 import io.pgmesh.sink.config.PgmeshSinkConfig.OriginFilter;
 import io.pgmesh.sink.ddl.DdlApplier;
+import io.pgmesh.sink.metrics.SinkMetrics;
 import io.pgmesh.sink.progress.SinkProgress;
 import io.pgmesh.sink.record.ChangeRecord;
 import io.pgmesh.sink.schema.TargetTable;
@@ -57,6 +59,10 @@ public final class PartitionApplier implements AutoCloseable {
     private final ConflictLog conflicts;
     private final TargetTables tables;
     private final ChangeApplier applier;
+    private final SinkMetrics metrics;
+    /** Row changes and conflicts of the open local transaction, counted in the metrics once it commits. */
+    private int txRows;
+    private final List<ConflictType> txConflicts = new ArrayList<>();
     private Connection connection;
     private OriginSession session;
     private SeenVector seen = SeenVector.of(java.util.Map.of(), nowMicros());
@@ -128,7 +134,9 @@ public final class PartitionApplier implements AutoCloseable {
     }
 
     /** @param tables the node's tables, shared by the task's appliers so that DDL any of them applies is seen by all */
-    public PartitionApplier(String topic, int partition, NodeName owner, PgmeshSinkConfig config, TargetTables tables) {
+    public PartitionApplier(String topic, int partition, NodeName owner, PgmeshSinkConfig config, TargetTables tables,
+                            SinkMetrics metrics) {
+        this.metrics = metrics;
         this.tables = tables;
         this.topic = topic;
         this.partition = partition;
@@ -199,8 +207,15 @@ public final class PartitionApplier implements AutoCloseable {
                     h.op().wireName(), h.originNode(), h.originLsn(), h.txSeq(), h.txLast(), durableOffset);
         }
         boolean ownSkipped = h.originNode().equals(config.nodeName()) && config.originFilter() == OriginFilter.TOPIC_OWNER;
-        handle(r, filter.verdict(h, r.isDdl(), owner, ownSkipped || h.snapshot()
-                ? Lsn.INVALID : session().progress(h.originNode())));
+        RecordFilter.Message message = r.isDdl() ? RecordFilter.Message.DDL
+                : r.isSyncEvent() ? RecordFilter.Message.SYNC_EVENT : RecordFilter.Message.OTHER;
+        Verdict verdict = filter.verdict(h, message, owner, ownSkipped || h.snapshot()
+                ? Lsn.INVALID : session().progress(h.originNode()));
+        metrics.reached(owner, h);
+        if (verdict != Verdict.APPLY) {
+            metrics.filtered(verdict);
+        }
+        handle(r, verdict);
         if (h.txLast()) {
             finish(r.offset());
         }
@@ -216,6 +231,9 @@ public final class PartitionApplier implements AutoCloseable {
             } else if (r.isDdl()) {
                 flushTruncates();
                 applyDdl(r);
+            } else if (r.isSyncEvent()) {
+                // nothing to write: committing the transaction records that the origin got this far
+                beginWriting();
             } else {
                 flushTruncates();
                 write(r);
@@ -241,6 +259,7 @@ public final class PartitionApplier implements AutoCloseable {
 
     private void write(ChangeRecord r) throws SQLException {
         beginWriting();
+        txRows++;
         RowImage image = r.value() instanceof RowImage i ? i : null;
         TargetTable table = table(image != null ? image.table() : r.key().table());
         if (image != null && !hasEveryColumn(table, image)) {
@@ -334,6 +353,7 @@ public final class PartitionApplier implements AutoCloseable {
         for (ChangeApplier.Part part : w.applied().parts()) {
             Optional<Conflict> conflict = ConflictJudge.judge(part.change(), r.version(), part.result().outcome(), seen);
             if (conflict.isPresent()) {
+                txConflicts.add(conflict.get().type());
                 Map<String, String> remoteRow = null;
                 if (w.change().image() != null) {
                     remoteRow = new LinkedHashMap<>();
@@ -403,7 +423,7 @@ public final class PartitionApplier implements AutoCloseable {
             progress.queueWrite(pipeline, topic, partition, lastOffset + 1, seen);
             sendWrites();
             connection.commit();
-            oneByOne = false;
+            committed();
             storedOffset = lastOffset + 1;
             lastStoreNanos = System.nanoTime();
         } else if (tx.writing) {
@@ -411,7 +431,7 @@ public final class PartitionApplier implements AutoCloseable {
                     tx.version.timestamptz());
             sendWrites();
             connection.commit();
-            oneByOne = false;
+            committed();
             session.applied(tx.origin, tx.originLsn);
             storedOffset = lastOffset + 1;
             lastStoreNanos = System.nanoTime();
@@ -420,6 +440,14 @@ public final class PartitionApplier implements AutoCloseable {
         durableSeen = seen.copy();
         tx = null;
         storeWhenIdle();
+    }
+
+    /** The open transaction committed: the next one may go in batches again, and its counts are final. */
+    private void committed() {
+        oneByOne = false;
+        metrics.committed(tx.snapshot, txRows, txConflicts);
+        txRows = 0;
+        txConflicts.clear();
     }
 
     /** Stores the position now and then when only passing records over, so a restart need not re-read them. */
@@ -458,6 +486,8 @@ public final class PartitionApplier implements AutoCloseable {
         pipeline.clear();
         written.clear();
         batch.clear();
+        txRows = 0;
+        txConflicts.clear();
         seen = durableSeen.copy();
         currentStatement = null;
         tables.forgetAll();

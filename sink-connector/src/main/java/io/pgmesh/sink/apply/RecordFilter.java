@@ -11,14 +11,24 @@ import java.util.Set;
  * this node (that is how the mesh has no loops); by default only changes the topic's owner made
  * itself (forwarded copies arrive from their own origin's topic); only tables in a subscribed
  * replication set; no heartbeats or logical messages other than replicated DDL (which is judged
- * like a change, by the sets it was replicated in); nothing its origin's progress says is already
- * applied.
+ * like a change, by the sets it was replicated in) and sync events; nothing its origin's progress
+ * says is already applied.
  */
 public final class RecordFilter {
 
     /** What to do with a record. */
     public enum Verdict {
         APPLY, OWN_ORIGIN, FORWARDED, NOT_SUBSCRIBED, NOT_A_ROW_CHANGE, ALREADY_APPLIED
+    }
+
+    /** What a logical-message record carries. */
+    public enum Message {
+        /** Replicated DDL: judged like a change, by the sets it was replicated in. */
+        DDL,
+        /** A sync event: applied (as an empty transaction that records the origin's progress), whatever the sets. */
+        SYNC_EVENT,
+        /** Any other record (row changes and truncates too; other messages are never applied). */
+        OTHER
     }
 
     private final NodeName self;
@@ -32,12 +42,12 @@ public final class RecordFilter {
     }
 
     /**
-     * @param ddl     whether the record is a replicated DDL statement
+     * @param message what a logical message record is: replicated DDL, a sync event, or other
      * @param owner   the node whose topic the record is in
      * @param applied the origin's progress on this node: the last origin LSN applied
      */
-    public Verdict verdict(ChangeHeaders h, boolean ddl, NodeName owner, io.pgmesh.common.Lsn applied) {
-        if (h.op() == Operation.HEARTBEAT || (h.op() == Operation.MESSAGE && !ddl)) {
+    public Verdict verdict(ChangeHeaders h, Message message, NodeName owner, io.pgmesh.common.Lsn applied) {
+        if (h.op() == Operation.HEARTBEAT || (h.op() == Operation.MESSAGE && message == Message.OTHER)) {
             return Verdict.NOT_A_ROW_CHANGE;
         }
         if (h.originNode().equals(self) && originFilter == OriginFilter.TOPIC_OWNER) {
@@ -48,7 +58,7 @@ public final class RecordFilter {
         if (originFilter == OriginFilter.TOPIC_OWNER && !h.originNode().equals(owner)) {
             return Verdict.FORWARDED;
         }
-        if (!h.inAnySet(sets)) {
+        if (message != Message.SYNC_EVENT && !h.inAnySet(sets)) {
             return Verdict.NOT_SUBSCRIBED;
         }
         if (!h.originLsn().isAfter(applied)) {

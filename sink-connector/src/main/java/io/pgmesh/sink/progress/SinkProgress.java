@@ -33,8 +33,9 @@ public final class SinkProgress {
             + " ON CONFLICT (connector, topic, kafka_partition) DO UPDATE SET next_offset = EXCLUDED.next_offset,"
             + " seen = EXCLUDED.seen, updated_at = now()";
     private static final String WRITE_WITH_ORIGIN = "WITH o AS (INSERT INTO pgmesh.applied_origins AS a (origin, lsn,"
-            + " commit_ts) VALUES (?, ?::pg_lsn, ?::timestamptz) ON CONFLICT (origin) DO UPDATE"
-            + " SET lsn = greatest(a.lsn, EXCLUDED.lsn), commit_ts = EXCLUDED.commit_ts, updated_at = now()) " + WRITE;
+            + " commit_ts, transactions) VALUES (?, ?::pg_lsn, ?::timestamptz, 1) ON CONFLICT (origin) DO UPDATE"
+            + " SET lsn = greatest(a.lsn, EXCLUDED.lsn), commit_ts = EXCLUDED.commit_ts, updated_at = now(),"
+            + " transactions = a.transactions + 1) " + WRITE;
     private static final String APPLIED = "SELECT lsn::text FROM pgmesh.applied_origins WHERE origin = ?";
     private static final Pattern ENTRY = Pattern.compile("\"([a-z0-9_]{1,32})\"\\s*:\\s*(-?\\d+)");
 

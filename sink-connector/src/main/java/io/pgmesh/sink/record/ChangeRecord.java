@@ -51,6 +51,11 @@ public record ChangeRecord(SinkRecord source, ChangeHeaders headers, ChangeKey k
         return value instanceof LogicalMessage m && LogicalMessage.DDL_PREFIX.equals(m.prefix());
     }
 
+    /** Whether this is a sync event ({@code pgmesh.sync_event()}, a {@code pgmesh.sync} message). */
+    public boolean isSyncEvent() {
+        return value instanceof LogicalMessage m && LogicalMessage.SYNC_PREFIX.equals(m.prefix());
+    }
+
     public NodeName origin() {
         return headers.originNode();
     }

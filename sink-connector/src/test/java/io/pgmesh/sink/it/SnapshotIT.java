@@ -102,11 +102,24 @@ class SnapshotIT {
         assertTrue(sourceMetric("snapshot-tables-copied") >= TABLES.size());
         assertEquals(sourceMetric("snapshot-tables-total"), sourceMetric("snapshot-tables-copied"));
         assertEquals(ACCOUNTS + 10 + 500L, sourceMetric("snapshot-rows-copied"), "every row n1 held at the snapshot");
+
+        // and what n2's sink applied: kafka.connect:type=plugins,connector=sink-n2,task=0[,tag=...]
+        assertEquals(ACCOUNTS + 10 + 500L, metric("sink-n2", "", "applied-snapshot-rows-total"));
+        assertTrue(metric("sink-n2", "", "applied-transactions-total") >= transactions,
+                "every writer transaction (and the sync rows) counted");
+        assertEquals(0L, metric("sink-n2", ",conflict=insert_exists", "conflicts-total"));
+        long lag = metric("sink-n2", ",origin=n1", "apply-lag-ms");
+        assertTrue(lag >= 0 && lag < WAIT.toMillis(), "apply lag " + lag);
+        assertTrue(metric("sink-n2", ",reason=not_a_row_change", "filtered-records-total") > 0, "heartbeats passed over");
     }
 
     private static long sourceMetric(String name) throws Exception {
+        return metric("src-n1", "", name);
+    }
+
+    private static long metric(String connector, String tags, String name) throws Exception {
         Object value = ManagementFactory.getPlatformMBeanServer().getAttribute(
-                new ObjectName("kafka.connect:type=plugins,connector=src-n1,task=0"), name);
+                new ObjectName("kafka.connect:type=plugins,connector=" + connector + ",task=0" + tags), name);
         return ((Number) value).longValue();
     }
 

@@ -243,7 +243,8 @@ public final class ChangeAssembler {
             tx.changesSets = true;
             createdSet(m).ifPresent(tx.createdSets::add);
         }
-        if (!heartbeat && !LogicalMessage.SETS_PREFIX.equals(m.prefix()) && !messagePrefixes.contains(m.prefix())) {
+        if (!heartbeat && !LogicalMessage.SETS_PREFIX.equals(m.prefix()) && !LogicalMessage.SYNC_PREFIX.equals(m.prefix())
+                && !messagePrefixes.contains(m.prefix())) {
             LOG.debug("skipping logical decoding message with prefix {}", m.prefix());
             return List.of();
         }

@@ -22,7 +22,8 @@ public final class SourceMetrics implements AutoCloseable {
     private final AtomicLong transactions = new AtomicLong();
     private volatile long lastOwnCommitMicros;
 
-    public SourceMetrics(NodeName node, TaskMetrics metrics, SnapshotProgress snapshot, LongSupplier clockMicros) {
+    public SourceMetrics(NodeName node, TaskMetrics metrics, SnapshotProgress snapshot, LongSupplier slotLagBytes,
+                         LongSupplier clockMicros) {
         this.node = node;
         this.metrics = metrics;
         this.clockMicros = clockMicros;
@@ -40,6 +41,8 @@ public final class SourceMetrics implements AutoCloseable {
                 + " handed to Connect since the task started", records::get);
         metrics.gauge("captured-transactions-total", "Streamed transactions handed to Connect since the task started",
                 transactions::get);
+        metrics.gauge("capture-lag-bytes", "WAL the node wrote past its slot's confirmed position, that is not yet"
+                + " acknowledged by Kafka (read every 5 s); -1 until first read", slotLagBytes::getAsLong);
         metrics.gauge("capture-lag-ms", "Time from the commit on this node of the last transaction (or heartbeat)"
                 + " handed to Connect to now; -1 before the first", this::captureLagMillis);
     }

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
@@ -57,15 +58,17 @@ public final class CaptureSession implements AutoCloseable {
     /** Whether the tables must be copied into the topic before streaming (until a snapshot completed). */
     private boolean snapshotPending;
     private final SnapshotProgress snapshotProgress;
+    private final AtomicLong slotLagBytes;
 
     private CaptureSession(PgmeshSourceConfig config, Optional<StreamPosition> committed, boolean snapshot,
-                           SnapshotProgress snapshotProgress) {
+                           SnapshotProgress snapshotProgress, AtomicLong slotLagBytes) {
         this.config = config;
         this.connector = new PostgresConnector(config.database());
         this.committed = committed;
         this.lastQueued = committed.orElse(StreamPosition.START);
         this.snapshotPending = snapshot;
         this.snapshotProgress = snapshotProgress;
+        this.slotLagBytes = slotLagBytes;
         this.queue = new ArrayBlockingQueue<>(config.maxQueueSize());
         this.retries = config.retry().budget();
         this.thread = new Thread(this::run, "pgmesh-capture-" + config.nodeName());
@@ -75,11 +78,12 @@ public final class CaptureSession implements AutoCloseable {
     /**
      * Starts streaming, resuming after {@code committed} (the position Connect last committed), if
      * any; with {@code snapshot}, copies the published tables into the topic first, reporting how
-     * far it got in {@code snapshotProgress}.
+     * far it got in {@code snapshotProgress}; keeps {@code slotLagBytes} at the WAL written past
+     * the slot's confirmed position.
      */
     public static CaptureSession start(PgmeshSourceConfig config, Optional<StreamPosition> committed,
-                                       boolean snapshot, SnapshotProgress snapshotProgress) {
-        CaptureSession session = new CaptureSession(config, committed, snapshot, snapshotProgress);
+                                       boolean snapshot, SnapshotProgress snapshotProgress, AtomicLong slotLagBytes) {
+        CaptureSession session = new CaptureSession(config, committed, snapshot, snapshotProgress, slotLagBytes);
         session.thread.start();
         return session;
     }
@@ -209,7 +213,8 @@ public final class CaptureSession implements AutoCloseable {
                     config.slotName(), prepared.start(), lastQueued);
             retries.succeeded();
             try {
-                return pump(reader, control, new HeartbeatWriter(control, config.heartbeatInterval(), System.nanoTime()));
+                return pump(reader, control, new HeartbeatWriter(control, config.heartbeatInterval(), System.nanoTime()),
+                        new SlotLagProbe(control, config.slotName(), slotLagBytes, System.nanoTime()));
             } finally {
                 abort(stream);
             }
@@ -219,12 +224,13 @@ public final class CaptureSession implements AutoCloseable {
     }
 
     /** @return true when the replication sets changed and the stream must start again */
-    private boolean pump(ReplicationStreamReader reader, Connection control, HeartbeatWriter heartbeat)
-            throws SQLException, InterruptedException {
+    private boolean pump(ReplicationStreamReader reader, Connection control, HeartbeatWriter heartbeat,
+                         SlotLagProbe slotLag) throws SQLException, InterruptedException {
         IdleWait idle = new IdleWait();
         while (!closed) {
             reader.confirm(confirmRequested.get());
             heartbeat.maybeWrite(System.nanoTime());
+            slotLag.maybeRead(System.nanoTime());
             List<ChangeEvent> events = reader.next();
             if (events == null) {
                 idle.pause();

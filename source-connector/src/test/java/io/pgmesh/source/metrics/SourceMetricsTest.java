@@ -17,7 +17,8 @@ class SourceMetricsTest {
     private static final NodeName N1 = new NodeName("n1");
     private static final NodeName N2 = new NodeName("n2");
     private final AtomicLong now = new AtomicLong(10_000_000L);
-    private final SourceMetrics metrics = new SourceMetrics(N1, TaskMetrics.none(), new SnapshotProgress(), now::get);
+    private final SourceMetrics metrics = new SourceMetrics(N1, TaskMetrics.none(), new SnapshotProgress(), () -> -1,
+            now::get);
 
     private static ChangeHeaders headers(NodeName origin, long micros, boolean last, Operation op, boolean snapshot) {
         return new ChangeHeaders(N1, origin, micros, new Lsn(100), new Lsn(100), 7L, 0, last, op, new TreeSet<>(),
