@@ -94,6 +94,22 @@ class LastUpdateWinsIT {
     }
 
     @Test
+    void anOlderInstalledSchemaIsUpgradedInPlaceKeepingWhatItHolds() throws SQLException {
+        server.execute(DB, "INSERT INTO pgmesh.applied_origins (origin, lsn) VALUES ('old', '0/42')"
+                        + " ON CONFLICT (origin) DO NOTHING",
+                "ALTER TABLE pgmesh.applied_origins DROP COLUMN transactions",
+                "DROP FUNCTION pgmesh.sync_event()", "DROP FUNCTION pgmesh.wait_for_sync_event(text, pg_lsn, integer)",
+                "UPDATE pgmesh.schema_version SET version = 1");
+        NodeSchema.bootstrap(connection, new NodeName("me"));
+        assertEquals("2", server.queryValue(DB, "SELECT version FROM pgmesh.schema_version"));
+        assertEquals("0/42|0", server.queryValue(DB, "SELECT lsn || '|' || transactions FROM pgmesh.applied_origins"
+                + " WHERE origin = 'old'"));
+        assertEquals("t", server.queryValue(DB, "SELECT pgmesh.wait_for_sync_event('old', '0/42', 1)"));
+        assertEquals("f", server.queryValue(DB, "SELECT pgmesh.wait_for_sync_event('old', '0/43', 1)"));
+        server.execute(DB, "DELETE FROM pgmesh.applied_origins WHERE origin = 'old'");
+    }
+
+    @Test
     void aNewerRemoteUpdateWinsAndAnOlderOneLosesReportingTheLocalVersion() throws SQLException {
         ChangeApplier.Part insert = apply(insert(1, "first"), new Version(T0, "n1"));
         assertTrue(insert.result().applied());
@@ -260,11 +276,8 @@ class LastUpdateWinsIT {
 
     @Test
     void hostileNamesAreQuotedEverywhere() throws SQLException {
-        server.execute(DB, "CREATE SCHEMA IF NOT EXISTS \"Wé'ird \"\"S\"", "DROP TABLE IF EXISTS \"Wé'ird \"\"S\".\"select\"",
-                "CREATE TABLE \"Wé'ird \"\"S\".\"select\" (\"from\" int, \"Ke'y\" text, \"v;drop\" text,"
-                        + " PRIMARY KEY (\"from\", \"Ke'y\"))");
-        TableId id = new TableId("Wé'ird \"S", "select");
-        TargetTable table = tables.find(connection, id).orElseThrow();
+        TargetTable table = hostileTable("\"v;drop\" text");
+        TableId id = table.id();
         Map<String, ColumnValue> image = new LinkedHashMap<>();
         image.put("from", ColumnValue.of("from", "integer", "1"));
         image.put("Ke'y", ColumnValue.of("Ke'y", "text", "k'1"));
@@ -346,11 +359,8 @@ class LastUpdateWinsIT {
 
     @Test
     void snapshotBatchesQuoteHostileNamesAndParseValuesWithTheColumnsTypes() throws SQLException {
-        server.execute(DB, "CREATE SCHEMA IF NOT EXISTS \"Wé'ird \"\"S\"", "DROP TABLE IF EXISTS \"Wé'ird \"\"S\".\"select\"",
-                "CREATE TABLE \"Wé'ird \"\"S\".\"select\" (\"from\" int, \"Ke'y\" text, \"c0\" numeric[], \"ord\" timestamptz,"
-                        + " PRIMARY KEY (\"from\", \"Ke'y\"))");
-        TableId id = new TableId("Wé'ird \"S", "select");
-        TargetTable table = tables.find(connection, id).orElseThrow();
+        TargetTable table = hostileTable("\"c0\" numeric[], \"ord\" timestamptz");
+        TableId id = table.id();
         Map<String, ColumnValue> image = new LinkedHashMap<>();
         image.put("from", ColumnValue.of("from", "integer", "1"));
         image.put("Ke'y", ColumnValue.of("Ke'y", "text", "k'1"));
@@ -364,6 +374,17 @@ class LastUpdateWinsIT {
         connection.commit();
         assertEquals("k'1|{1.5,NaN,NULL}|2001-02-03 04:05:06", server.queryValue(DB, "SELECT \"Ke'y\" || '|'"
                 + " || c0::text || '|' || (ord AT TIME ZONE 'UTC')::text FROM \"Wé'ird \"\"S\".\"select\""));
+    }
+
+    /**
+     * Table "select" of schema "Wé'ird ""S", keyed by columns "from" and "Ke'y", with {@code more}
+     * columns, created afresh.
+     */
+    private TargetTable hostileTable(String more) throws SQLException {
+        server.execute(DB, "CREATE SCHEMA IF NOT EXISTS \"Wé'ird \"\"S\"", "DROP TABLE IF EXISTS \"Wé'ird \"\"S\".\"select\"",
+                "CREATE TABLE \"Wé'ird \"\"S\".\"select\" (\"from\" int, \"Ke'y\" text, " + more
+                        + ", PRIMARY KEY (\"from\", \"Ke'y\"))");
+        return tables.find(connection, new TableId("Wé'ird \"S", "select")).orElseThrow();
     }
 
     private ChangeApplier.Part apply(RowChange change, Version version) throws SQLException {
