@@ -37,6 +37,26 @@ public final class ConnectClient {
         return toMap(call("GET", "connectors/" + encode(connector) + "/config", null));
     }
 
+    /** The connector's configuration, or null when Connect has no such connector. */
+    public Map<String, String> configIfExists(String connector) {
+        try {
+            return config(connector);
+        } catch (CliException e) {
+            if (e.getMessage().contains("HTTP 404")) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    public void delete(String connector) {
+        call("DELETE", "connectors/" + encode(connector), null);
+    }
+
+    public void pause(String connector) {
+        call("PUT", "connectors/" + encode(connector) + "/pause", null);
+    }
+
     /** Creates the connector or replaces its configuration. */
     public void putConfig(String connector, Map<String, String> config) {
         call("PUT", "connectors/" + encode(connector) + "/config", config);

@@ -1,6 +1,5 @@
 package io.pgmesh.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.pgmesh.cli.MeshTopology.Connector;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -30,12 +29,12 @@ public final class Membership {
 
     private final ConnectClient connect;
     private final PrintStream out;
-    private final Duration timeout;
+    private final ConnectorStates states;
 
     public Membership(ConnectClient connect, PrintStream out, Duration timeout) {
         this.connect = connect;
         this.out = out;
-        this.timeout = timeout;
+        this.states = new ConnectorStates(connect, timeout);
     }
 
     /**
@@ -118,6 +117,60 @@ public final class Membership {
         out.printf("Node %s reseeded; sink %s reads %s again.%n", node, sink.name(), sink.topics());
     }
 
+    /**
+     * Takes {@code node} out of the mesh in Connect: deletes its connectors and removes its topic
+     * from every peer's sink (a peer sink left with no topic is deleted too: a one-node mesh
+     * replicates nothing). The rows the node wrote stay on every peer.
+     *
+     * @return what the removal leaves to do in the databases and in Kafka
+     */
+    public Removal removeNode(String node) {
+        MeshTopology mesh = MeshTopology.of(connect.connectors());
+        Connector source = mesh.requireSource(node);
+        java.util.Optional<Connector> sink = mesh.sink(node);
+        String topic = source.topic();
+        out.printf("Removing node %s (topic %s) from the mesh%n", node, topic);
+        for (Connector c : sink.map(List::of).orElse(List.of())) {
+            connect.delete(c.name());
+            out.printf("  sink %s deleted%n", c.name());
+        }
+        connect.delete(source.name());
+        out.printf("  source %s deleted%n", source.name());
+        List<String> peers = new ArrayList<>();
+        for (Map.Entry<String, Connector> e : mesh.sinks().entrySet()) {
+            if (e.getKey().equals(node) || !e.getValue().topics().contains(topic)) {
+                continue;
+            }
+            peers.add(e.getKey());
+            Connector peerSink = e.getValue();
+            List<String> topics = new ArrayList<>(peerSink.topics());
+            topics.remove(topic);
+            if (topics.isEmpty()) {
+                connect.delete(peerSink.name());
+                out.printf("  sink %s of %s deleted: it read only %s%n", peerSink.name(), e.getKey(), topic);
+                continue;
+            }
+            Map<String, String> config = new LinkedHashMap<>(connect.config(peerSink.name()));
+            config.put("topics", String.join(",", topics));
+            config.put("tasks.max", Integer.toString(topics.size()));
+            config.remove("name");
+            connect.putConfig(peerSink.name(), config);
+            awaitRunning(peerSink.name());
+            out.printf("  sink %s of %s no longer reads %s%n", peerSink.name(), e.getKey(), topic);
+        }
+        return new Removal(node, topic, source.config().get("slot.name"), peers,
+                source.config().get("kafka.bootstrap.servers"));
+    }
+
+    /**
+     * What is left after the connectors of a node are gone: its slot (on the node), the
+     * replication origin and progress rows each peer applied it under, its topic.
+     *
+     * @param slot the slot name if the source configured one, else null (the default pgmesh_node)
+     */
+    public record Removal(String node, String topic, String slot, List<String> peers, String bootstrapServers) {
+    }
+
     /** Waits until {@code sink}, set to read the seed's topic with every origin, has applied what the topic holds now. */
     private void seedFrom(Connector sink, Connector seedSource) {
         String topic = seedSource.topic();
@@ -186,55 +239,14 @@ public final class Membership {
     }
 
     private void awaitRunning(String connector) {
-        await(connector + " running", () -> {
-            JsonNode status = connect.status(connector);
-            if (status == null) {
-                return false;
-            }
-            for (JsonNode task : status.path("tasks")) {
-                if ("FAILED".equals(task.path("state").asText())) {
-                    throw new CliException("a task of " + connector + " FAILED: " + firstLine(task.path("trace").asText())
-                            + " (GET /connectors/" + connector + "/status shows the whole trace)");
-                }
-            }
-            if ("FAILED".equals(status.path("connector").path("state").asText())) {
-                throw new CliException(connector + " FAILED: " + firstLine(status.path("connector").path("trace").asText()));
-            }
-            boolean tasksRunning = status.path("tasks").size() > 0;
-            for (JsonNode task : status.path("tasks")) {
-                tasksRunning &= "RUNNING".equals(task.path("state").asText());
-            }
-            return "RUNNING".equals(status.path("connector").path("state").asText()) && tasksRunning;
-        });
+        states.awaitRunning(connector);
     }
 
     private void awaitState(String connector, String state) {
-        await(connector + " " + state, () -> {
-            JsonNode status = connect.status(connector);
-            return status != null && state.equals(status.path("connector").path("state").asText())
-                    && status.path("tasks").isEmpty();
-        });
+        states.awaitStateWithoutTasks(connector, state);
     }
 
     private void await(String what, BooleanSupplier done) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new CliException("gave up waiting for " + what + " after " + timeout.toSeconds() + " s. The"
-                        + " steps printed above are done; docs/operations.md lists the remaining ones to finish by"
-                        + " hand, or give more time with --timeout");
-            }
-            try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CliException("interrupted while waiting for " + what);
-            }
-        }
-    }
-
-    private static String firstLine(String trace) {
-        int newline = trace.indexOf('\n');
-        return newline < 0 ? trace : trace.substring(0, newline);
+        states.await(what, done);
     }
 }

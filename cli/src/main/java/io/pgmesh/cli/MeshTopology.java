@@ -11,8 +11,8 @@ import java.util.TreeMap;
  */
 public record MeshTopology(Map<String, Connector> sources, Map<String, Connector> sinks) {
 
-    static final String SOURCE_CLASS = "io.pgmesh.source.PgmeshSourceConnector";
-    static final String SINK_CLASS = "io.pgmesh.sink.PgmeshSinkConnector";
+    public static final String SOURCE_CLASS = "io.pgmesh.source.PgmeshSourceConnector";
+    public static final String SINK_CLASS = "io.pgmesh.sink.PgmeshSinkConnector";
 
     /** One connector: its name in Connect and its configuration. */
     public record Connector(String name, Map<String, String> config) {

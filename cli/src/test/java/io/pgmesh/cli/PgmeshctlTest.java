@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgmesh.cli.command.ConnectorFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -34,14 +35,42 @@ class PgmeshctlTest {
         assertEquals(0, run("--help").status());
         Run unknown = run("frobnicate", "--connect", "http://localhost:1");
         assertEquals(2, unknown.status());
-        assertTrue(unknown.output().contains("unknown command frobnicate"), unknown.output());
+        assertTrue(unknown.output().contains("Unmatched arguments from index 0: 'frobnicate'"), unknown.output());
         Run missing = run("reseed", "--connect", "http://localhost:1", "--node", "n2");
         assertEquals(2, missing.status());
-        assertTrue(missing.output().contains("--seed-from is required"), missing.output());
-        Run timeout = run("reseed", "--connect", "http://localhost:1", "--timeout", "soon");
+        assertTrue(missing.output().contains("Missing required option: '--seed-from=PEER'"), missing.output());
+        Run timeout = run("reseed", "--connect", "http://localhost:1", "--timeout", "soon", "--node", "n2",
+                "--seed-from", "n1");
+        assertEquals(2, timeout.status());
         assertTrue(timeout.output().contains("--timeout takes a whole number of minutes"), timeout.output());
         Run dangling = run("reseed", "--node");
         assertEquals(2, dangling.status());
+        Run noTarget = run("status");
+        assertEquals(2, noTarget.status());
+        assertTrue(noTarget.output().contains("--cluster is required"), noTarget.output());
+        Run half = run("add-node", "--connect", "http://localhost:1", "--node", "n3", "--seed-from", "n1",
+                "--source-config", "x.json");
+        assertEquals(2, half.status());
+        assertTrue(half.output().contains("give both --source-config and --sink-config"), half.output());
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String command : List.of("init", "plan", "apply", "status", "wait-sync", "add-node", "reseed",
+                "remove-node")) {
+            Run help = run(command, "--help");
+            assertEquals(0, help.status(), command);
+            assertTrue(help.output().contains("Usage: pgmeshctl " + command), help.output());
+        }
+    }
+
+    @Test
+    void aBrokenClusterFileFailsWithOneNamingTheField() throws Exception {
+        Path file = Files.writeString(dir.resolve("mesh.yaml"), "connect: http://localhost:8083\nkafka: k:9092\n"
+                + "nodes:\n  - name: N1\n    host: h\n    database: app\n    user: u\n");
+        Run run = run("plan", "--cluster", file.toString());
+        assertEquals(1, run.status());
+        assertTrue(run.output().contains("nodes[0]: node name 'N1' is invalid"), run.output());
     }
 
     @Test
@@ -55,11 +84,11 @@ class PgmeshctlTest {
     void connectorFilesMustBeWhatConnectTakes() throws Exception {
         Path good = Files.writeString(dir.resolve("good.json"),
                 "{\"name\": \"src-n3\", \"config\": {\"node.name\": \"n3\", \"tasks.max\": 1}}");
-        MeshTopology.Connector c = Pgmeshctl.connectorFile(good.toString());
+        MeshTopology.Connector c = ConnectorFiles.read(good.toString());
         assertEquals("src-n3", c.name());
         assertEquals(Map.of("node.name", "n3", "tasks.max", "1"), c.config());
         Path bad = Files.writeString(dir.resolve("bad.json"), "{\"node.name\": \"n3\"}");
-        CliException e = assertThrows(CliException.class, () -> Pgmeshctl.connectorFile(bad.toString()));
+        CliException e = assertThrows(CliException.class, () -> ConnectorFiles.read(bad.toString()));
         assertTrue(e.getMessage().contains("must hold {\"name\""), e.getMessage());
     }
 
