@@ -60,7 +60,7 @@ public final class PgmeshConfigs {
                 "database.password", server.superuserPassword(), "database.sslmode", "disable");
     }
 
-    /** {@code source} made exactly-once, one Kafka transaction per PostgreSQL transaction. */
+    /** {@code source} made exactly-once, Kafka transactions that end on PostgreSQL commits. */
     public static Map<String, String> exactlyOnce(Map<String, String> source) {
         Map<String, String> config = new HashMap<>(source);
         config.put("exactly.once.support", "required");

@@ -2,7 +2,6 @@ package io.pgmesh.testkit.connect;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,9 +56,19 @@ public final class WorkerProcess implements AutoCloseable {
      */
     public static WorkerProcess start(Path dir, String group, String bootstrapServers, int heapMb,
                                       Map<String, String> props) {
+        return start(dir, group, bootstrapServers, heapMb, props, testClasspath());
+    }
+
+    /**
+     * As {@link #start(Path, String, String, int, Map)}, with the worker's classpath given: Kafka
+     * Connect's runtime, and the pgmesh connectors unless {@code plugin.path} in {@code props} holds
+     * them as installed plugins.
+     */
+    public static WorkerProcess start(Path dir, String group, String bootstrapServers, int heapMb,
+                                      Map<String, String> props, String classpath) {
         try {
             Files.createDirectories(dir);
-            int port = freePort();
+            int port = ChildProcesses.freePort();
             Map<String, String> worker = new LinkedHashMap<>();
             worker.put("bootstrap.servers", bootstrapServers);
             worker.put("group.id", group);
@@ -80,7 +89,7 @@ public final class WorkerProcess implements AutoCloseable {
             worker.forEach((k, v) -> text.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
             Path file = dir.resolve("worker.properties");
             Files.writeString(file, text.toString(), StandardCharsets.UTF_8);
-            WorkerProcess w = new WorkerProcess(dir, file, heapMb, port, testClasspath());
+            WorkerProcess w = new WorkerProcess(dir, file, heapMb, port, classpath);
             w.launch();
             return w;
         } catch (IOException e) {
@@ -89,7 +98,7 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     /** The classpath of the tests running now (surefire and failsafe run them from a manifest-only jar). */
-    static String testClasspath() {
+    public static String testClasspath() {
         String cp = System.getProperty("surefire.test.class.path");
         return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
     }
@@ -149,6 +158,11 @@ public final class WorkerProcess implements AutoCloseable {
         return heapMb;
     }
 
+    /** The process id, while it runs or after it ended. */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean isAlive() {
         return process != null && process.isAlive();
     }
@@ -202,19 +216,7 @@ public final class WorkerProcess implements AutoCloseable {
     /** Stops the worker as {@code kill -TERM} does (Connect stops its tasks), killing it if it takes too long. */
     @Override
     public void close() {
-        if (process == null || !process.isAlive()) {
-            return;
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                waitForExit();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        ChildProcesses.stop(process, Duration.ofSeconds(30));
     }
 
     private void waitForExit() {
@@ -231,12 +233,6 @@ public final class WorkerProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -92,6 +92,18 @@ public final class PostgresNode implements AutoCloseable {
         return dataDir;
     }
 
+    /** The postmaster's process id while the server runs (from postmaster.pid), else empty. */
+    public synchronized java.util.OptionalLong pid() {
+        try {
+            Path file = dataDir.resolve("postmaster.pid");
+            return running && Files.exists(file)
+                    ? java.util.OptionalLong.of(Long.parseLong(Files.readAllLines(file).get(0).trim()))
+                    : java.util.OptionalLong.empty();
+        } catch (IOException | RuntimeException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
     public String jdbcUrl(String database) {
         return "jdbc:postgresql://" + host() + ":" + port + "/" + database;
     }
