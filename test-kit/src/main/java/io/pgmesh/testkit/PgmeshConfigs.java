@@ -1,5 +1,6 @@
 package io.pgmesh.testkit;
 
+import io.pgmesh.common.config.RecommendedSettings;
 import io.pgmesh.testkit.postgres.PostgresNode;
 import java.util.HashMap;
 import java.util.List;
@@ -10,13 +11,6 @@ public final class PgmeshConfigs {
 
     public static final String SOURCE_CLASS = "io.pgmesh.source.PgmeshSourceConnector";
     public static final String SINK_CLASS = "io.pgmesh.sink.PgmeshSinkConnector";
-
-    /**
-     * The producer settings config-examples recommends for a source: Kafka's default 16 KB batches
-     * hold a handful of pgmesh records, so the source waits on round trips.
-     */
-    public static final Map<String, String> PRODUCER = Map.of("producer.override.batch.size", "524288",
-            "producer.override.linger.ms", "10", "producer.override.compression.type", "lz4");
 
     private PgmeshConfigs() {
     }
@@ -35,7 +29,7 @@ public final class PgmeshConfigs {
         config.put("heartbeat.interval.ms", "2000");
         config.put("kafka.bootstrap.servers", bootstrapServers);
         config.put("topic.replication.factor", "1");
-        config.putAll(PRODUCER);
+        config.putAll(RecommendedSettings.SOURCE_PRODUCER);
         return config;
     }
 

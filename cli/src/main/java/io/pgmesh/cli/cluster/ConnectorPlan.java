@@ -2,6 +2,7 @@ package io.pgmesh.cli.cluster;
 
 import io.pgmesh.cli.MeshTopology;
 import io.pgmesh.cli.MeshTopology.Connector;
+import io.pgmesh.common.config.RecommendedSettings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,10 +16,6 @@ import java.util.function.Function;
  * as given; the keys pgmeshctl sets itself come last and win.
  */
 public final class ConnectorPlan {
-
-    /** Producer settings for the sources: Kafka's 16 KB batches hold a handful of pgmesh records. */
-    static final Map<String, String> PRODUCER = Map.of("producer.override.batch.size", "524288",
-            "producer.override.linger.ms", "10", "producer.override.compression.type", "lz4");
 
     private final ClusterFile cluster;
     private final Function<String, String> environment;
@@ -45,7 +42,7 @@ public final class ConnectorPlan {
     }
 
     public Connector source(NodeSpec node) {
-        Map<String, String> config = new LinkedHashMap<>(PRODUCER);
+        Map<String, String> config = new LinkedHashMap<>(RecommendedSettings.SOURCE_PRODUCER);
         config.putAll(cluster.sourceConfig());
         config.put("connector.class", MeshTopology.SOURCE_CLASS);
         config.put("tasks.max", "1");
