@@ -184,7 +184,7 @@ class DdlReplicationIT {
         n1().execute(Mesh.DATABASE, "UPDATE items SET payload = 'while n2 is stopped' WHERE id = 1000000");
 
         n2().execute(Mesh.DATABASE, "SET pgmesh.ddl_replication = off", "DROP TABLE clash");
-        assertTrue(connect.post("connectors/sink-n2/restart?includeTasks=true&onlyFailed=true", null).ok());
+        connect.restartFailed("sink-n2");
         mesh.awaitSynced(WAIT);
         assertEquals(List.of(List.of("1", "after the DDL")), n2().query(Mesh.DATABASE, "SELECT id, v FROM clash"));
         assertEquals("while n2 is stopped", n2().queryValue(Mesh.DATABASE,
@@ -205,7 +205,7 @@ class DdlReplicationIT {
         n1().execute(Mesh.DATABASE, "UPDATE items SET payload = 'after the skipped one' WHERE id = 1000000");
 
         n2().execute(Mesh.DATABASE, skip.group());
-        assertTrue(connect.post("connectors/sink-n2/restart?includeTasks=true&onlyFailed=true", null).ok());
+        connect.restartFailed("sink-n2");
         mesh.awaitSynced(WAIT);
         assertEquals("after the skipped one", n2().queryValue(Mesh.DATABASE,
                 "SELECT payload FROM items WHERE id = 1000000"));

@@ -193,7 +193,7 @@ class TwoNodeMeshIT {
         n2().execute(Mesh.DATABASE, "SET pgmesh.ddl_replication = off", "CREATE TABLE later (id int PRIMARY KEY, v text)",
                 "SELECT pgmesh.repset_add_table('default', 'later')");
         assertTrue(connect.putConnector("sink-n2", PgmeshConfigs.sink(n2(), Mesh.DATABASE, "n2", List.of("n1"))).ok());
-        assertTrue(connect.post("connectors/sink-n2/restart?includeTasks=true&onlyFailed=true", null).ok());
+        connect.restartFailed("sink-n2");
         mesh.awaitSynced(WAIT);
         assertEquals(mesh.digest("n1", "later"), mesh.digest("n2", "later"));
         assertEquals("2", n2().queryValue(Mesh.DATABASE, "SELECT count(*) FROM later"));

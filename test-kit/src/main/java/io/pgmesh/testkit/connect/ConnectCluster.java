@@ -226,7 +226,29 @@ public final class ConnectCluster implements AutoCloseable {
 
     /** POST /connectors/{name}/restart?includeTasks=true: stops and starts the connector and its tasks. */
     public void restartConnectorAndTasks(String name) {
-        expectOk(post("connectors/" + encode(name) + "/restart?includeTasks=true&onlyFailed=false", null));
+        restart(name, false);
+    }
+
+    /** POST /connectors/{name}/restart?includeTasks=true&onlyFailed=true: restarts what FAILED. */
+    public void restartFailed(String name) {
+        restart(name, true);
+    }
+
+    /**
+     * A restart, asked again while Connect answers 409 (a rebalance is under way, as right after a
+     * configuration change), for up to a minute.
+     */
+    private void restart(String name, boolean onlyFailed) {
+        String path = "connectors/" + encode(name) + "/restart?includeTasks=true&onlyFailed=" + onlyFailed;
+        Awaitility.await("restart of " + name + " accepted").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500)).until(() -> {
+                    Response r = post(path, null);
+                    if (r.status() == 409) {
+                        return false;
+                    }
+                    expectOk(r);
+                    return true;
+                });
     }
 
     public void restartTask(String name, int task) {
