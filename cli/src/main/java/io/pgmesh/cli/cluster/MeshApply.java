@@ -4,7 +4,9 @@ import io.pgmesh.cli.ConnectClient;
 import io.pgmesh.cli.ConnectorStates;
 import io.pgmesh.cli.MeshTopology.Connector;
 import java.io.PrintStream;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -34,9 +36,9 @@ public final class MeshApply {
         if (current == null) {
             return Change.CREATE;
         }
-        Map<String, String> wanted = new java.util.LinkedHashMap<>(connector.config());
+        Map<String, String> wanted = new LinkedHashMap<>(connector.config());
         wanted.put("name", connector.name());
-        Map<String, String> existing = new java.util.LinkedHashMap<>(current);
+        Map<String, String> existing = new LinkedHashMap<>(current);
         existing.putIfAbsent("name", connector.name());
         return Objects.equals(existing, wanted) ? Change.UNCHANGED : Change.UPDATE;
     }
@@ -44,7 +46,7 @@ public final class MeshApply {
     /** Prints what {@link #apply} would do, with the configurations (passwords masked). */
     public void plan(List<Connector> connectors, boolean showConfig) {
         for (Connector c : connectors) {
-            out.printf("%-9s %s%n", changeOf(c).name().toLowerCase(java.util.Locale.ROOT), c.name());
+            out.printf("%-9s %s%n", changeOf(c).name().toLowerCase(Locale.ROOT), c.name());
             if (showConfig) {
                 ConnectorPlan.masked(c.config()).forEach((k, v) -> out.printf("            %s = %s%n", k, v));
             }

@@ -1,5 +1,6 @@
 package io.pgmesh.cli.command;
 
+import io.pgmesh.cli.ConnectClient;
 import io.pgmesh.cli.ConnectorStates;
 import io.pgmesh.cli.cluster.ConnectorPlan;
 import io.pgmesh.cli.cluster.MeshApply;
@@ -25,8 +26,8 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ConnectorPlan plan = new ConnectorPlan(target.cluster(), context.environment());
-        new MeshApply(target.connectClient(), new ConnectorStates(target.connectClient(), target.timeout()),
-                context.out()).plan(plan.all(), showConfig);
+        ConnectClient connect = target.connectClient();
+        new MeshApply(connect, new ConnectorStates(connect, target.timeout()), context.out()).plan(plan.all(), showConfig);
         return 0;
     }
 }
