@@ -11,18 +11,39 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 
-/** The Connect REST calls pgmeshctl makes. Every failure names the call and Connect's answer. */
+/**
+ * The Connect REST calls pgmeshctl makes. Every failure names the call and Connect's answer.
+ *
+ * <p>While the workers rebalance (right after a connector is created, changed or deleted, or a
+ * worker joins or leaves) Connect refuses requests with 409 "rebalance in progress" or 500
+ * "a rebalance is expected"; nothing was done, so the call is made again, with backoff, until
+ * {@code rebalanceWait} has passed. Any other error fails at once.
+ */
 public final class ConnectClient {
 
+    /** How long a call is repeated while Connect says it is rebalancing. */
+    public static final Duration DEFAULT_REBALANCE_WAIT = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final String base;
+    private final Duration rebalanceWait;
 
     public ConnectClient(String url) {
+        this(url, DEFAULT_REBALANCE_WAIT);
+    }
+
+    public ConnectClient(String url, Duration rebalanceWait) {
         this.base = url.endsWith("/") ? url : url + "/";
+        this.rebalanceWait = rebalanceWait;
+    }
+
+    /** True when Connect refused the request because its workers are rebalancing: nothing was done. */
+    static boolean isRebalancing(int status, String body) {
+        return status == 409 || (status == 500 && body != null && body.toLowerCase(Locale.ROOT).contains("rebalance"));
     }
 
     /** Every connector with its configuration, by name. */
@@ -99,6 +120,41 @@ public final class ConnectClient {
     }
 
     private JsonNode call(String method, String path, Object body) {
+        long deadline = System.nanoTime() + rebalanceWait.toNanos();
+        long backoffMs = 200;
+        while (true) {
+            try {
+                return callOnce(method, path, body);
+            } catch (Rebalancing e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new CliException(method + " " + path + " failed: Connect was still rebalancing after "
+                            + rebalanceWait.toSeconds() + " s (HTTP " + e.status + " " + e.body
+                            + "). Check the workers' logs: a worker that keeps joining and leaving the group "
+                            + "causes this.");
+                }
+                try {
+                    Thread.sleep(backoffMs);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new CliException("interrupted during " + method + " " + path);
+                }
+                backoffMs = Math.min(backoffMs * 2, 2000);
+            }
+        }
+    }
+
+    private static final class Rebalancing extends RuntimeException {
+        private final int status;
+        private final String body;
+
+        Rebalancing(int status, String body) {
+            super(null, null, false, false);
+            this.status = status;
+            this.body = body;
+        }
+    }
+
+    private JsonNode callOnce(String method, String path, Object body) {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
                     .timeout(Duration.ofSeconds(90)).header("Accept", "application/json");
@@ -109,6 +165,9 @@ public final class ConnectClient {
                 request.method(method, HttpRequest.BodyPublishers.noBody());
             }
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (isRebalancing(response.statusCode(), response.body())) {
+                throw new Rebalancing(response.statusCode(), response.body());
+            }
             if (response.statusCode() >= 300) {
                 throw new CliException(method + " " + path + " failed: HTTP " + response.statusCode() + " "
                         + response.body());

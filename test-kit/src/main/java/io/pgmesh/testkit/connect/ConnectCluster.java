@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
@@ -234,21 +235,9 @@ public final class ConnectCluster implements AutoCloseable {
         restart(name, true);
     }
 
-    /**
-     * A restart, asked again while Connect answers 409 (a rebalance is under way, as right after a
-     * configuration change), for up to a minute.
-     */
+    /** A restart; {@link #send} asks again while Connect rebalances, as right after a configuration change. */
     private void restart(String name, boolean onlyFailed) {
-        String path = "connectors/" + encode(name) + "/restart?includeTasks=true&onlyFailed=" + onlyFailed;
-        Awaitility.await("restart of " + name + " accepted").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(500)).until(() -> {
-                    Response r = post(path, null);
-                    if (r.status() == 409) {
-                        return false;
-                    }
-                    expectOk(r);
-                    return true;
-                });
+        expectOk(post("connectors/" + encode(name) + "/restart?includeTasks=true&onlyFailed=" + onlyFailed, null));
     }
 
     public void restartTask(String name, int task) {
@@ -333,7 +322,29 @@ public final class ConnectCluster implements AutoCloseable {
         return URI.create(restUrl() + path);
     }
 
+    /**
+     * Sends the request, again while Connect refuses it because its workers rebalance (409, or 500
+     * "a rebalance is expected": nothing was done), for up to a minute; then returns the answer.
+     */
     private Response send(HttpRequest.Builder request) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            Response r = sendOnce(request);
+            boolean rebalancing = r.status() == 409
+                    || (r.status() == 500 && r.text() != null && r.text().toLowerCase(Locale.ROOT).contains("rebalance"));
+            if (!rebalancing || System.nanoTime() - deadline >= 0) {
+                return r;
+            }
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private Response sendOnce(HttpRequest.Builder request) {
         try {
             HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(120)).build(),
                     HttpResponse.BodyHandlers.ofString());
