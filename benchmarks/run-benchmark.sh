@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs one benchmark class of the benchmarks module: installs pgbench when missing (Debian, as
 # root), builds the module, runs the class with the remaining arguments.
-# Usage: benchmarks/run-benchmark.sh <CatchUpBenchmark|InitialSyncBenchmark> [arguments...]
+# Usage: benchmarks/run-benchmark.sh <CatchUpBenchmark|InitialSyncBenchmark|SteadyMeshBenchmark> [arguments...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-benchmark="${1:?usage: benchmarks/run-benchmark.sh <CatchUpBenchmark|InitialSyncBenchmark> [arguments...]}"
+benchmark="${1:?usage: benchmarks/run-benchmark.sh <CatchUpBenchmark|InitialSyncBenchmark|SteadyMeshBenchmark> [arguments...]}"
 shift
 if ! command -v pgbench >/dev/null && ! ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 && [ -z "${PGBENCH:-}" ]; then
   echo "pgbench is missing; installing PostgreSQL's server package for it (Debian)" >&2

@@ -1,6 +1,9 @@
 package io.pgmesh.bench;
 
+import io.pgmesh.testkit.connect.ConnectCluster;
 import io.pgmesh.testkit.postgres.PostgresNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -44,6 +47,36 @@ final class BenchSupport {
     /** Waits until the table bench_marker has a row on {@code node}. */
     static void awaitMarker(PostgresNode node) throws InterruptedException {
         await("the marker on " + node, () -> !node.query(DB, "SELECT 1 FROM bench_marker").isEmpty());
+    }
+
+    /** Waits until the table bench_marker has the row {@code id} on {@code node}. */
+    static void awaitMarker(PostgresNode node, int id) throws InterruptedException {
+        await("marker " + id + " on " + node, () -> !node.query(DB, "SELECT 1 FROM bench_marker WHERE id = " + id)
+                .isEmpty());
+    }
+
+    /** The Connect worker's heap limit in the benchmarks: the performance issue's memory target. */
+    static final int WORKER_HEAP_MB = Integer.parseInt(System.getenv().getOrDefault("PGMESH_BENCH_WORKER_HEAP_MB",
+            "512"));
+
+    /**
+     * A broker in this JVM and a Connect worker in a JVM of its own, with {@link #WORKER_HEAP_MB}
+     * MB of heap at most and exiting on OutOfMemoryError, as in production; exactly-once source
+     * delivery on (Connect's pgmesh default).
+     */
+    static ConnectCluster connect(String name) throws java.io.IOException {
+        Path dir = Files.createTempDirectory("pgmesh-bench-" + name);
+        return ConnectCluster.startWithWorkerProcess(name, dir, WORKER_HEAP_MB, Map.of());
+    }
+
+    /** The worker's heap peak as its GC logged it, in MB, or -1; fails the benchmark if the worker died. */
+    static long workerHeapPeakMb(ConnectCluster connect) {
+        if (!connect.worker().isAlive()) {
+            throw new IllegalStateException("the Connect worker exited (code " + connect.worker().exitCode()
+                    + "): with -Xmx" + WORKER_HEAP_MB + "m it ran out of memory or crashed; see "
+                    + connect.worker().logFile());
+        }
+        return connect.worker().peakHeapMb().orElse(-1);
     }
 
     /** Whether every pgbench table has the same rows on both (ordered md5 of the rows' text). */

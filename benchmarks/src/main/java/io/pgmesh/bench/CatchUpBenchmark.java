@@ -17,9 +17,11 @@ import java.util.Map;
 
 /**
  * Catch-up of a backlog: n1 takes pgbench TPC-B transactions while n2 does not apply, then n2
- * applies them all; timed from "go" to the last transaction applied. The same run does the same
- * with PostgreSQL's native logical replication (a disabled subscription, then enabled), on two
- * servers of its own, and prints both and their ratio.
+ * applies them all; timed from "go" to the last transaction applied. Then end to end: the same
+ * number of transactions again with replication running, timed from the workload's start to its
+ * last transaction applied on n2. The same run does the same with PostgreSQL's native logical
+ * replication (a disabled subscription, then enabled), on two servers of its own, and prints both
+ * and their ratio, with the CPU time every process used during the catch-up.
  *
  * <p>Arguments (all optional): scale (default 10), transactions (40000), clients (4).
  */
@@ -37,32 +39,43 @@ public final class CatchUpBenchmark {
         int transactions = args.length > 1 ? Integer.parseInt(args[1]) : 40_000;
         int clients = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         Pgbench pgbench = Pgbench.find();
-        System.out.printf(Locale.ROOT, "Catch-up of %,d pgbench TPC-B transactions (scale %d, %d clients) on %d cores%n",
-                transactions, scale, clients, Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "Catch-up and end to end of %,d pgbench TPC-B transactions (scale %d, %d clients)"
+                + " on %d cores%n", transactions, scale, clients, Runtime.getRuntime().availableProcessors());
 
         Result mesh = pgmesh(pgbench, scale, transactions, clients);
         Result nativeLr = nativeReplication(pgbench, scale, transactions, clients);
 
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-34s %10s %16s %s%n", "", "catch-up", "transactions/s", "identical");
+        System.out.printf(Locale.ROOT, "%-34s %10s %14s %10s %12s %s%n", "", "catch-up", "transactions/s", "CPU",
+                "end to end", "identical");
         print("pgmesh (Kafka Connect sink)", mesh, transactions);
         print("PostgreSQL native logical repl.", nativeLr, transactions);
-        System.out.printf(Locale.ROOT, "ratio pgmesh / native: %.2f%n", mesh.seconds() / nativeLr.seconds());
-        System.out.printf(Locale.ROOT, "Connect worker heap (this JVM) at most %d MB during pgmesh's catch-up%n",
-                mesh.maxHeapBytes() / (1024 * 1024));
+        System.out.printf(Locale.ROOT, "ratio pgmesh / native: catch-up %.2f, end to end %.2f, CPU of the catch-up %.2f%n",
+                mesh.catchUpSeconds() / nativeLr.catchUpSeconds(), mesh.endToEndSeconds() / nativeLr.endToEndSeconds(),
+                mesh.catchUpCpuSeconds() / nativeLr.catchUpCpuSeconds());
+        System.out.printf(Locale.ROOT, "Connect worker (a JVM of its own, -Xmx%dm): heap at most %d MB%n",
+                BenchSupport.WORKER_HEAP_MB, mesh.workerHeapMb());
         System.exit(0);
     }
 
-    record Result(double seconds, boolean identical, long maxHeapBytes) {
+    /**
+     * @param catchUpCpuSeconds CPU time of every process of the benchmark (broker, worker, servers)
+     *                          during the catch-up, all cores together
+     * @param endToEndSeconds   from the start of a second workload of the same size, with
+     *                          replication running, to its last transaction applied
+     */
+    record Result(double catchUpSeconds, double catchUpCpuSeconds, double endToEndSeconds, boolean identical,
+                  long workerHeapMb) {
     }
 
     private static void print(String name, Result r, int transactions) {
-        System.out.printf(Locale.ROOT, "%-34s %9.2fs %16.0f %s%n", name, r.seconds(), transactions / r.seconds(),
+        System.out.printf(Locale.ROOT, "%-34s %9.2fs %14.0f %9.1fs %11.2fs %s%n", name, r.catchUpSeconds(),
+                transactions / r.catchUpSeconds(), r.catchUpCpuSeconds(), r.endToEndSeconds(),
                 r.identical() ? "yes" : "NO");
     }
 
     private static Result pgmesh(Pgbench pgbench, int scale, int transactions, int clients) throws Exception {
-        try (ConnectCluster connect = ConnectCluster.start("bench", Map.of("exactly.once.source.support", "disabled"));
+        try (ConnectCluster connect = BenchSupport.connect("bench");
              PostgresNode n1 = server("n1"); PostgresNode n2 = PROFILE ? profiledServer("n2") : server("n2")) {
             prepare(pgbench, scale, n1, n2);
             connect.kafka().createTopic("pgmesh.n1", 1, 1, java.util.Map.of("cleanup.policy", "compact"));
@@ -77,21 +90,30 @@ public final class CatchUpBenchmark {
             connect.pauseConnector("sink-n2", WAIT);
             System.out.println("pgmesh: running the workload on n1 with n2's sink paused");
             pgbench.run(n1, DB, transactions, clients);
-            String marker = markEnd(n1);
+            String marker = markEnd(n1, 1);
             await("n1's changes in Kafka", () -> Boolean.parseBoolean(n1.queryValue(DB, "SELECT (confirmed_flush_lsn >= '"
                     + marker + "')::text FROM pg_replication_slots WHERE slot_name = 'pgmesh_n1'")));
             if (PROFILE) {
                 n2.execute(DB, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements", "SELECT pg_stat_statements_reset()");
             }
-            HeapSampler heap = HeapSampler.start();
+            CpuMeter cpu = CpuMeter.start();
             long start = System.nanoTime();
             connect.resumeConnector("sink-n2", WAIT);
-            awaitMarker(n2);
+            awaitMarker(n2, 1);
             double seconds = (System.nanoTime() - start) / 1e9;
+            double cpuSeconds = cpu.stop();
             if (PROFILE) {
                 printStatementProfile(n2, seconds);
             }
-            return new Result(seconds, identical(n1, n2), heap.stop());
+            boolean identical = identical(n1, n2);
+            System.out.println("pgmesh: the same workload again, source and sink running");
+            long e2eStart = System.nanoTime();
+            pgbench.run(n1, DB, transactions, clients);
+            markEnd(n1, 2);
+            awaitMarker(n2, 2);
+            double e2e = (System.nanoTime() - e2eStart) / 1e9;
+            return new Result(seconds, cpuSeconds, e2e, identical && identical(n1, n2),
+                    BenchSupport.workerHeapPeakMb(connect));
         }
     }
 
@@ -109,12 +131,21 @@ public final class CatchUpBenchmark {
                     "SELECT 1 FROM pg_stat_subscription WHERE subname = 'bench' AND pid IS NOT NULL").isEmpty());
             System.out.println("native: running the workload on the publisher with the subscription disabled");
             pgbench.run(publisher, DB, transactions, clients);
-            markEnd(publisher);
+            markEnd(publisher, 1);
+            CpuMeter cpu = CpuMeter.start();
             long start = System.nanoTime();
             subscriber.execute(DB, "ALTER SUBSCRIPTION bench ENABLE");
-            awaitMarker(subscriber);
+            awaitMarker(subscriber, 1);
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new Result(seconds, identical(publisher, subscriber), 0);
+            double cpuSeconds = cpu.stop();
+            boolean identical = identical(publisher, subscriber);
+            System.out.println("native: the same workload again, subscription enabled");
+            long e2eStart = System.nanoTime();
+            pgbench.run(publisher, DB, transactions, clients);
+            markEnd(publisher, 2);
+            awaitMarker(subscriber, 2);
+            double e2e = (System.nanoTime() - e2eStart) / 1e9;
+            return new Result(seconds, cpuSeconds, e2e, identical && identical(publisher, subscriber), 0);
         }
     }
 
@@ -149,9 +180,9 @@ public final class CatchUpBenchmark {
         }
     }
 
-    /** Commits the marker after the workload; returns the LSN after it. */
-    private static String markEnd(PostgresNode node) {
-        node.execute(DB, "INSERT INTO bench_marker VALUES (1)");
+    /** Commits marker {@code id} after a workload; returns the LSN after it. */
+    private static String markEnd(PostgresNode node, int id) {
+        node.execute(DB, "INSERT INTO bench_marker VALUES (" + id + ")");
         return node.queryValue(DB, "SELECT pg_current_wal_lsn()::text");
     }
 }

@@ -11,7 +11,6 @@ import io.pgmesh.testkit.connect.ConnectCluster;
 import io.pgmesh.testkit.postgres.PostgresNode;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Initial sync of an existing database: n1 holds {@code pgbench -i} data, n2 the same tables
@@ -28,7 +27,7 @@ public final class InitialSyncBenchmark {
     private InitialSyncBenchmark() {
     }
 
-    record Result(double seconds, boolean identical, long maxHeapBytes) {
+    record Result(double seconds, boolean identical, long workerHeapMb) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -47,8 +46,8 @@ public final class InitialSyncBenchmark {
         print("pgmesh (snapshot + sink)", mesh);
         print("PostgreSQL native (copy_data)", nativeLr);
         System.out.printf(Locale.ROOT, "ratio pgmesh / native: %.2f%n", mesh.seconds() / nativeLr.seconds());
-        System.out.printf(Locale.ROOT, "Connect worker heap (this JVM, broker included) at most %d MB during pgmesh's"
-                + " sync%n", mesh.maxHeapBytes() / (1024 * 1024));
+        System.out.printf(Locale.ROOT, "Connect worker (a JVM of its own, -Xmx%dm): heap at most %d MB%n",
+                BenchSupport.WORKER_HEAP_MB, mesh.workerHeapMb());
         System.exit(0);
     }
 
@@ -57,10 +56,9 @@ public final class InitialSyncBenchmark {
     }
 
     private static Result pgmesh(Pgbench pgbench, int scale) throws Exception {
-        try (ConnectCluster connect = ConnectCluster.start("bench", Map.of("exactly.once.source.support", "disabled"));
+        try (ConnectCluster connect = BenchSupport.connect("bench");
              PostgresNode n1 = server("n1"); PostgresNode n2 = server("n2")) {
             prepare(pgbench, scale, n1, n2);
-            HeapSampler heap = HeapSampler.start();
             long start = System.nanoTime();
             connect.createConnector("src-n1", BenchSupport.withConverters(PgmeshConfigs.source(n1, DB, "n1",
                     connect.bootstrapServers())));
@@ -70,7 +68,7 @@ public final class InitialSyncBenchmark {
             n1.execute(DB, "INSERT INTO bench_marker VALUES (1)");
             awaitMarker(n2);
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new Result(seconds, identical(n1, n2), heap.stop());
+            return new Result(seconds, identical(n1, n2), BenchSupport.workerHeapPeakMb(connect));
         }
     }
 

@@ -61,7 +61,21 @@ final class Pgbench {
                 "-t", Integer.toString(transactions / clients)));
     }
 
-    private void run(PostgresNode server, String database, List<String> args) throws Exception {
+    /**
+     * TPC-B transactions at {@code rate} per second (pgbench's schedule, -R) for {@code seconds},
+     * over {@code clients} connections; returns the transactions per second pgbench reports.
+     */
+    double runAtRate(PostgresNode server, String database, int rate, int seconds, int clients) throws Exception {
+        String output = run(server, database, List.of("-n", "-c", Integer.toString(clients), "-j",
+                Integer.toString(Math.min(clients, 2)), "-R", Integer.toString(rate), "-T", Integer.toString(seconds)));
+        java.util.regex.Matcher tps = java.util.regex.Pattern.compile("tps = ([0-9.]+)").matcher(output);
+        if (!tps.find()) {
+            throw new IllegalStateException("pgbench printed no tps:\n" + output);
+        }
+        return Double.parseDouble(tps.group(1));
+    }
+
+    private String run(PostgresNode server, String database, List<String> args) throws Exception {
         List<String> command = new ArrayList<>(List.of(binary.toString(), "-h", server.host(), "-p",
                 Integer.toString(server.port()), "-U", PostgresNode.SUPERUSER));
         command.addAll(args);
@@ -74,5 +88,6 @@ final class Pgbench {
         if (p.waitFor() != 0) {
             throw new IllegalStateException("pgbench " + args + " failed:\n" + output);
         }
+        return output;
     }
 }

@@ -41,6 +41,9 @@ public final class StatementPipeline {
     }
 
     private final List<Part> parts = new ArrayList<>();
+    /** The statements of the last run and their combined text: transactions of one shape reuse it as it is. */
+    private List<String> lastStatements = List.of();
+    private String lastText;
 
     /**
      * Adds a statement (one; pgjdbc splits the combined text at the semicolons outside quotes).
@@ -66,6 +69,24 @@ public final class StatementPipeline {
         parts.clear();
     }
 
+    private String combinedText(List<Part> running) {
+        boolean same = running.size() == lastStatements.size();
+        for (int i = 0; same && i < running.size(); i++) {
+            same = running.get(i).sql().equals(lastStatements.get(i));
+        }
+        if (!same) {
+            StringJoiner text = new StringJoiner(";\n");
+            List<String> statements = new ArrayList<>(running.size());
+            for (Part p : running) {
+                text.add(p.sql());
+                statements.add(p.sql());
+            }
+            lastStatements = statements;
+            lastText = text.toString();
+        }
+        return lastText;
+    }
+
     /** Runs every statement added since the last run, in one round trip, and hands out their results. */
     public void execute(Connection connection, Preparer preparer) throws SQLException {
         if (parts.isEmpty()) {
@@ -73,9 +94,7 @@ public final class StatementPipeline {
         }
         List<Part> running = List.copyOf(parts);
         parts.clear();
-        StringJoiner text = new StringJoiner(";\n");
-        running.forEach(p -> text.add(p.sql()));
-        PreparedStatement statement = preparer.prepare(connection, text.toString());
+        PreparedStatement statement = preparer.prepare(connection, combinedText(running));
         int next = 1;
         for (Part p : running) {
             p.binder().bind(statement, next);
