@@ -96,7 +96,7 @@ public final class CatchUpBenchmark {
             if (PROFILE) {
                 n2.execute(DB, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements", "SELECT pg_stat_statements_reset()");
             }
-            CpuMeter cpu = CpuMeter.start();
+            CpuMeter cpu = CpuMeter.start(n1, n2);
             long start = System.nanoTime();
             connect.resumeConnector("sink-n2", WAIT);
             awaitMarker(n2, 1);
@@ -132,7 +132,7 @@ public final class CatchUpBenchmark {
             System.out.println("native: running the workload on the publisher with the subscription disabled");
             pgbench.run(publisher, DB, transactions, clients);
             markEnd(publisher, 1);
-            CpuMeter cpu = CpuMeter.start();
+            CpuMeter cpu = CpuMeter.start(publisher, subscriber);
             long start = System.nanoTime();
             subscriber.execute(DB, "ALTER SUBSCRIPTION bench ENABLE");
             awaitMarker(subscriber, 1);

@@ -151,12 +151,24 @@ public final class PgmeshSinkTask extends SinkTask {
             return Duration.ZERO;
         }
         if (!SqlStateClassifier.classify(e).retriable()) {
+            if (applier.discardAfterFailure(change, e)) {
+                context.offset(tp, rewind);
+                return Duration.ZERO;
+            }
             ConnectException failure = ConnectSqlErrors.toConnectException(doing, e);
             if (change.isDdl()) {
                 throw new ConnectException(failure.getMessage() + " Make the statement succeed on node "
                         + config.nodeName() + " (or make it unnecessary) and restart the task; or leave this transaction"
                         + " of " + change.origin() + " out: run SELECT pgmesh.skip_transaction('" + change.origin() + "', '"
                         + change.headers().originLsn() + "') on node " + config.nodeName() + ", then restart the task.", e);
+            }
+            if (SqlStateClassifier.refusedData(e)) {
+                throw new ConnectException(failure.getMessage() + " Nothing of this transaction was applied. Fix the"
+                        + " cause on node " + config.nodeName() + " and restart the task; or leave the transaction out:"
+                        + " run SELECT pgmesh.skip_transaction('" + change.origin() + "', '"
+                        + change.headers().originLsn() + "') on node " + config.nodeName() + ", then restart the task;"
+                        + " or set apply.error.policy to discard_row or discard_transaction to leave such changes out,"
+                        + " recorded in pgmesh.exceptions.", e);
             }
             throw failure;
         }

@@ -43,6 +43,17 @@ public final class SqlStateClassifier {
         return new Classification(kindOf(state, e), state, adviceFor(state));
     }
 
+    /**
+     * Whether the server refused the data itself (SQLSTATE classes 22 data exception, 23
+     * integrity constraint violation, 44 check option violation, P0 raised by PL/pgSQL, as a
+     * trigger does): the errors an apply-error policy may set a change aside for. Privileges,
+     * missing objects and the like are not: setting changes aside for them would drop every later one.
+     */
+    public static boolean refusedData(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        return state.startsWith("22") || state.startsWith("23") || state.startsWith("44") || state.startsWith("P0");
+    }
+
     private static Kind kindOf(String state, SQLException e) {
         if (state.isEmpty()) {
             return e.getCause() instanceof IOException ? Kind.RETRIABLE : Kind.PERMANENT;

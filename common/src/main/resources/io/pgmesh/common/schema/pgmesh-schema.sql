@@ -920,12 +920,38 @@ CREATE TABLE IF NOT EXISTS pgmesh.applied_origins (
 -- How many transactions of each origin were applied here (since version 2).
 ALTER TABLE pgmesh.applied_origins ADD COLUMN IF NOT EXISTS transactions bigint NOT NULL DEFAULT 0;
 
+-- Changes a sink left out instead of applying (since version 3): by its apply.error.policy
+-- (discard_transaction, discard_row) or by an operator's pgmesh.skip_transaction. Recorded in the
+-- transaction that records the origin's progress past them, so none is left out unrecorded.
+CREATE TABLE IF NOT EXISTS pgmesh.exceptions (
+    id bigserial PRIMARY KEY,
+    recorded_at timestamptz NOT NULL DEFAULT now(),
+    origin text NOT NULL,
+    origin_lsn pg_lsn NOT NULL,
+    origin_commit_ts timestamptz,
+    topic text,
+    kafka_partition integer,
+    kafka_offset bigint,
+    table_schema text,
+    table_name text,
+    operation text NOT NULL,
+    key jsonb,
+    row_data jsonb,
+    policy text NOT NULL,
+    failed_offset bigint,
+    sqlstate text,
+    error text
+);
+CREATE INDEX IF NOT EXISTS exceptions_origin ON pgmesh.exceptions (origin, origin_lsn);
+
 -- Marks everything of origin node origin_node up to its commit at origin_lsn as applied here, so that
 -- this node's sinks pass it over: for a transaction an operator chose to leave out (a replicated
--- DDL that cannot apply here, say). Restart the sink's task afterwards. Returns the origin's new
--- position.
+-- DDL that cannot apply here, say). Recorded in pgmesh.exceptions. Restart the sink's task
+-- afterwards. Returns the origin's new position.
 CREATE OR REPLACE FUNCTION pgmesh.skip_transaction(origin_node text, origin_lsn pg_lsn) RETURNS pg_lsn
 LANGUAGE sql AS $$
+    INSERT INTO pgmesh.exceptions (origin, origin_lsn, operation, policy, error)
+    VALUES (origin_node, origin_lsn, 'transaction', 'skip_transaction', 'left out by ' || session_user);
     INSERT INTO pgmesh.applied_origins AS a (origin, lsn) VALUES (origin_node, origin_lsn)
     ON CONFLICT (origin) DO UPDATE SET lsn = greatest(a.lsn, EXCLUDED.lsn), updated_at = now()
     RETURNING lsn
@@ -960,7 +986,7 @@ GRANT USAGE ON SCHEMA pgmesh TO PUBLIC;
 GRANT SELECT ON pgmesh.schema_version, pgmesh.node, pgmesh.replication_sets, pgmesh.replicated_tables,
     pgmesh.set_streamable TO PUBLIC;
 
-INSERT INTO pgmesh.schema_version (version) VALUES (2)
+INSERT INTO pgmesh.schema_version (version) VALUES (3)
 ON CONFLICT (singleton) DO UPDATE SET version = greatest(pgmesh.schema_version.version, EXCLUDED.version);
 
 RESET pgmesh.internal_ddl;

@@ -31,6 +31,19 @@ class SqlStateClassifierTest {
         assertFalse(e instanceof RetriableException);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"22P02", "22001", "23505", "23503", "23514", "23502", "44000", "P0001"})
+    void errorsOfTheDataMayBeSetAsideByAnApplyErrorPolicy(String state) {
+        assertTrue(SqlStateClassifier.refusedData(new SQLException("x", state)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"42501", "42P01", "42703", "28P01", "3D000", "0A000", "08006", "40P01", "XX000"})
+    void otherErrorsAreNeverSetAside(String state) {
+        assertFalse(SqlStateClassifier.refusedData(new SQLException("x", state)));
+        assertFalse(SqlStateClassifier.refusedData(new SQLException("no state")));
+    }
+
     @Test
     void messageSaysWhatFailedAndWhatToDo() {
         ConnectException e = ConnectSqlErrors.toConnectException("connecting to n1",

@@ -84,6 +84,27 @@ public final class PartitionApplier implements AutoCloseable {
     private long lastStoreNanos = System.nanoTime();
     private boolean positionChecked;
     private String currentStatement;
+    /**
+     * Changes to leave out when their transaction is read again, decided by the apply-error policy
+     * after a failure; kept across rollbacks, dropped once their transaction commits.
+     */
+    private final List<Discard> discards = new ArrayList<>();
+    /** The record whose own statement failed (one change at a time), or -1; and the transaction a failure struck. */
+    private long failedRowOffset = -1;
+    private TxId failedTx;
+    private int txDiscarded;
+
+    /** A source transaction: its origin and commit LSN. */
+    private record TxId(NodeName origin, Lsn commitLsn) {
+    }
+
+    /** Leave out, of transaction {@code tx}, the change at {@code rowOffset}, or every change when it is -1. */
+    private record Discard(TxId tx, long rowOffset, ExceptionLog.Reason reason) {
+        boolean covers(ChangeHeaders h, long offset) {
+            return tx.origin().equals(h.originNode()) && tx.commitLsn().equals(h.commitLsn())
+                    && (rowOffset < 0 || rowOffset == offset);
+        }
+    }
 
     /** A row change queued in the pipeline, judged for conflicts once its statements ran. */
     private record Written(ChangeRecord record, TargetTable table, RowChange change, ChangeApplier.Applied applied,
@@ -169,6 +190,48 @@ public final class PartitionApplier implements AutoCloseable {
      *         (re)assignment may find the database is elsewhere than the consumer)
      */
     public Optional<Long> process(ChangeRecord r) throws SQLException {
+        failedRowOffset = -1;
+        failedTx = null;
+        try {
+            return processRecord(r);
+        } catch (SQLException | RuntimeException e) {
+            failedTx = tx == null ? null : new TxId(tx.origin, tx.commitLsn);
+            throw e;
+        }
+    }
+
+    /**
+     * After a failure and {@link #rollback()}: whether the apply-error policy leaves out what
+     * failed, recording it in pgmesh.exceptions when its transaction is read again. Only errors of
+     * the data qualify, never a failed DDL statement, and never the same change twice (recording
+     * it failed too).
+     *
+     * @param failed the record being processed when {@code e} struck
+     */
+    public boolean discardAfterFailure(ChangeRecord failed, SQLException e) {
+        PgmeshSinkConfig.ApplyErrorPolicy policy = config.applyErrorPolicy();
+        if (policy == PgmeshSinkConfig.ApplyErrorPolicy.STOP || failedTx == null || failed.isDdl()
+                || !io.pgmesh.common.sql.SqlStateClassifier.refusedData(e)) {
+            return false;
+        }
+        boolean row = policy == PgmeshSinkConfig.ApplyErrorPolicy.DISCARD_ROW && failedRowOffset == failed.offset();
+        long rowOffset = row ? failed.offset() : -1;
+        for (Discard d : discards) {
+            if (d.tx().equals(failedTx) && (d.rowOffset() < 0 || d.rowOffset() == rowOffset)) {
+                return false;
+            }
+        }
+        String name = row ? "discard_row" : "discard_transaction";
+        discards.add(new Discard(failedTx, rowOffset, new ExceptionLog.Reason(name, failed.offset(), e.getSQLState(),
+                e.getMessage())));
+        LOG.warn("apply.error.policy={}: leaving out {} of transaction {} of {} ({}-{} offset {}: SQLSTATE {}: {});"
+                        + " recorded in pgmesh.exceptions on node {}", config.applyErrorPolicy().configValue(),
+                row ? "the change" : "every change", failed.headers().originLsn(), failedTx.origin(), topic, partition,
+                failed.offset(), e.getSQLState(), e.getMessage(), config.nodeName());
+        return true;
+    }
+
+    private Optional<Long> processRecord(ChangeRecord r) throws SQLException {
         if (!positionChecked) {
             Optional<Long> stored = storedPosition();
             if (stored.isPresent() && stored.get() != r.offset()) {
@@ -225,7 +288,11 @@ public final class PartitionApplier implements AutoCloseable {
 
     private void handle(ChangeRecord r, Verdict verdict) throws SQLException {
         ChangeHeaders h = r.headers();
-        if (verdict == Verdict.APPLY) {
+        if (verdict == Verdict.APPLY && !r.isSyncEvent() && h.op() != Operation.HEARTBEAT && discarded(r)) {
+            beginWriting();
+            ExceptionLog.queue(pipeline, r, discardOf(r).reason());
+            txDiscarded++;
+        } else if (verdict == Verdict.APPLY) {
             if (h.op() == Operation.TRUNCATE) {
                 pendingTruncates.add(r);
             } else if (r.isDdl()) {
@@ -242,6 +309,19 @@ public final class PartitionApplier implements AutoCloseable {
         if (h.op() != Operation.HEARTBEAT && h.op() != Operation.MESSAGE && !h.originNode().equals(owner)) {
             seen.saw(h.originNode().value(), h.originCommitMicros());
         }
+    }
+
+    private boolean discarded(ChangeRecord r) {
+        return !discards.isEmpty() && discardOf(r) != null;
+    }
+
+    private Discard discardOf(ChangeRecord r) {
+        for (Discard d : discards) {
+            if (d.covers(r.headers(), r.offset())) {
+                return d;
+            }
+        }
+        return null;
     }
 
     private void applyDdl(ChangeRecord r) throws SQLException {
@@ -281,7 +361,14 @@ public final class PartitionApplier implements AutoCloseable {
             }
         }
         queueRow(r, table, change);
-        if (oneByOne || pipeline.size() >= MAX_PIPELINED) {
+        if (oneByOne) {
+            try {
+                sendWrites();
+            } catch (SQLException e) {
+                failedRowOffset = r.offset();
+                throw e;
+            }
+        } else if (pipeline.size() >= MAX_PIPELINED) {
             sendWrites();
         }
     }
@@ -446,7 +533,13 @@ public final class PartitionApplier implements AutoCloseable {
     private void committed() {
         oneByOne = false;
         metrics.committed(tx.snapshot, txRows, txConflicts);
+        if (txDiscarded > 0) {
+            metrics.discarded(txDiscarded);
+            TxId done = new TxId(tx.origin, tx.commitLsn);
+            discards.removeIf(d -> d.tx().equals(done));
+        }
         txRows = 0;
+        txDiscarded = 0;
         txConflicts.clear();
     }
 
@@ -487,6 +580,7 @@ public final class PartitionApplier implements AutoCloseable {
         written.clear();
         batch.clear();
         txRows = 0;
+        txDiscarded = 0;
         txConflicts.clear();
         seen = durableSeen.copy();
         currentStatement = null;

@@ -82,6 +82,27 @@ public final class PgmeshSinkConfig extends AbstractConfig {
     private static final String CONFLICT_LOG_RETENTION_MS_DOC = "How long rows stay in pgmesh.conflicts (the counts"
             + " in pgmesh.conflict_counters are kept).";
 
+    public static final String APPLY_ERROR_POLICY_CONFIG = "apply.error.policy";
+    private static final String APPLY_ERROR_POLICY_DOC = "What to do when the database refuses a change for its data"
+            + " (SQLSTATE classes 22 data exception, 23 integrity constraint violation, 44 check option, P0 raised by a"
+            + " trigger), after the sink applied its transaction again one change at a time to find the change:"
+            + " stop (the task fails naming the change, nothing of the transaction is applied; fix the cause and restart"
+            + " the task, or leave the transaction out with pgmesh.skip_transaction), discard_transaction (the whole"
+            + " transaction is left out) or discard_row (only the refused change is left out; a failure that no single"
+            + " change caused, such as a deferred constraint at commit, leaves out the transaction). Every change left"
+            + " out is recorded in pgmesh.exceptions on this node, with the error, in the transaction that records the"
+            + " origin's progress. Other permanent errors (privileges, missing objects) always stop the task, as does a"
+            + " failed DDL statement; retriable errors are retried within retry.timeout.ms whatever the policy.";
+
+    /** What the sink does with a change the database refuses for its data. */
+    public enum ApplyErrorPolicy {
+        STOP, DISCARD_TRANSACTION, DISCARD_ROW;
+
+        public String configValue() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** Which origins a sink applies from a peer's topic. */
     public enum OriginFilter {
         TOPIC_OWNER, ALL;
@@ -128,6 +149,9 @@ public final class PgmeshSinkConfig extends AbstractConfig {
         def.define(PROGRESS_FLUSH_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.between(100L, 3_600_000L),
                 Importance.LOW, PROGRESS_FLUSH_INTERVAL_MS_DOC, GROUP_APPLY, ++order, Width.SHORT,
                 "Progress flush interval (ms)");
+        def.define(APPLY_ERROR_POLICY_CONFIG, Type.STRING, ApplyErrorPolicy.STOP.configValue(),
+                Validators.enumValue(ApplyErrorPolicy.class), Importance.MEDIUM, APPLY_ERROR_POLICY_DOC, GROUP_APPLY,
+                ++order, Width.SHORT, "Apply error policy");
         order = 0;
         def.define(TOMBSTONE_RETENTION_MS_CONFIG, Type.LONG, Duration.ofDays(7).toMillis(),
                 ConfigDef.Range.atLeast(Duration.ofMinutes(1).toMillis()), Importance.MEDIUM, TOMBSTONE_RETENTION_MS_DOC,
@@ -212,6 +236,10 @@ public final class PgmeshSinkConfig extends AbstractConfig {
 
     public OriginFilter originFilter() {
         return OriginFilter.valueOf(getString(ORIGIN_FILTER_CONFIG).toUpperCase(Locale.ROOT));
+    }
+
+    public ApplyErrorPolicy applyErrorPolicy() {
+        return ApplyErrorPolicy.valueOf(getString(APPLY_ERROR_POLICY_CONFIG).toUpperCase(Locale.ROOT));
     }
 
     public boolean synchronousCommit() {

@@ -25,6 +25,7 @@ public final class SinkMetrics implements AutoCloseable {
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
     private final AtomicLong snapshotRows = new AtomicLong();
+    private final AtomicLong discarded = new AtomicLong();
     private final Map<ConflictType, AtomicLong> conflicts = new EnumMap<>(ConflictType.class);
     private final Map<Verdict, AtomicLong> filtered = new EnumMap<>(Verdict.class);
     private final Map<NodeName, AtomicLong> lastCommitMicros = new ConcurrentHashMap<>();
@@ -37,6 +38,8 @@ public final class SinkMetrics implements AutoCloseable {
         metrics.gauge("applied-rows-total", "Row changes applied on this node, conflicts resolved either way included",
                 rows::get);
         metrics.gauge("applied-snapshot-rows-total", "Snapshot rows applied on this node", snapshotRows::get);
+        metrics.gauge("discarded-changes-total", "Changes left out by apply.error.policy and recorded in"
+                + " pgmesh.exceptions", discarded::get);
         for (ConflictType type : ConflictType.values()) {
             AtomicLong count = new AtomicLong();
             conflicts.put(type, count);
@@ -87,6 +90,15 @@ public final class SinkMetrics implements AutoCloseable {
             rows.addAndGet(rowCount);
         }
         resolved.forEach(t -> conflicts.get(t).incrementAndGet());
+    }
+
+    /** Changes left out by the apply-error policy, committed with their records in pgmesh.exceptions. */
+    public void discarded(int changes) {
+        discarded.addAndGet(changes);
+    }
+
+    public long discardedChanges() {
+        return discarded.get();
     }
 
     public long transactions() {

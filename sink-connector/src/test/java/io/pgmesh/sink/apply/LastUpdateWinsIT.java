@@ -99,9 +99,11 @@ class LastUpdateWinsIT {
                         + " ON CONFLICT (origin) DO NOTHING",
                 "ALTER TABLE pgmesh.applied_origins DROP COLUMN transactions",
                 "DROP FUNCTION pgmesh.sync_event()", "DROP FUNCTION pgmesh.wait_for_sync_event(text, pg_lsn, integer)",
+                "DROP TABLE pgmesh.exceptions",
                 "UPDATE pgmesh.schema_version SET version = 1");
         NodeSchema.bootstrap(connection, new NodeName("me"));
-        assertEquals("2", server.queryValue(DB, "SELECT version FROM pgmesh.schema_version"));
+        assertEquals("3", server.queryValue(DB, "SELECT version FROM pgmesh.schema_version"));
+        assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM pgmesh.exceptions"));
         assertEquals("0/42|0", server.queryValue(DB, "SELECT lsn || '|' || transactions FROM pgmesh.applied_origins"
                 + " WHERE origin = 'old'"));
         assertEquals("t", server.queryValue(DB, "SELECT pgmesh.wait_for_sync_event('old', '0/42', 1)"));

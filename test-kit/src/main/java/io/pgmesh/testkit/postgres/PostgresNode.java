@@ -181,6 +181,27 @@ public final class PostgresNode implements AutoCloseable {
         running = true;
     }
 
+    /**
+     * Freezes the server: SIGSTOP to the postmaster and every backend, as a hung host or a
+     * network partition looks to its clients (connections stay open, nothing answers). Undo with
+     * {@link #unfreeze}.
+     */
+    public synchronized void freeze() {
+        signal("-STOP");
+    }
+
+    /** SIGCONT to the processes {@link #freeze} stopped: the server answers again. */
+    public synchronized void unfreeze() {
+        signal("-CONT");
+    }
+
+    private void signal(String signal) {
+        long postmaster = pid().orElseThrow(() -> new IllegalStateException(name + " is not running"));
+        List<String> command = new java.util.ArrayList<>(List.of("kill", signal, Long.toString(postmaster)));
+        ProcessHandle.of(postmaster).ifPresent(p -> p.descendants().forEach(d -> command.add(Long.toString(d.pid()))));
+        run(command, Duration.ofSeconds(30));
+    }
+
     public synchronized void restart(StopMode mode) {
         stop(mode);
         start();
@@ -219,6 +240,18 @@ public final class PostgresNode implements AutoCloseable {
         settings.forEach((k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
         Files.writeString(dataDir.resolve("postgresql.conf"), conf.toString(), StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    private void addDataFiles(Map<String, String> files) throws IOException {
+        if (files.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<String, String> f : files.entrySet()) {
+            Path file = dataDir.resolve(f.getKey());
+            Files.writeString(file, f.getValue(), StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+        ServerUser.handOver(dataDir);
     }
 
     private void run(List<String> command, Duration timeout) {
@@ -279,6 +312,7 @@ public final class PostgresNode implements AutoCloseable {
     public static final class Builder {
         private final String name;
         private final Map<String, String> settings = new LinkedHashMap<>();
+        private final Map<String, String> dataFiles = new LinkedHashMap<>();
 
         private Builder(String name) {
             this.name = name;
@@ -292,6 +326,15 @@ public final class PostgresNode implements AutoCloseable {
             settings.put("full_page_writes", "off");
             settings.put("log_min_messages", "warning");
             settings.put("log_line_prefix", "%m [%p] %q%a ");
+        }
+
+        /**
+         * A file for the data directory, readable by the server only (a TLS key and certificate,
+         * say: settings name it relative to the data directory).
+         */
+        public Builder dataFile(String fileName, String content) {
+            dataFiles.put(fileName, content);
+            return this;
         }
 
         /** Overrides one postgresql.conf setting, for example {@code wal_level=replica}. */
@@ -315,6 +358,7 @@ public final class PostgresNode implements AutoCloseable {
                 all.put("port", Integer.toString(port));
                 all.put("unix_socket_directories", node.socketDir.toString());
                 node.initialize(all);
+                node.addDataFiles(dataFiles);
                 node.start();
                 return node;
             } catch (IOException e) {
