@@ -21,11 +21,21 @@ public final class TaskMetrics implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TaskMetrics.class);
 
+    /** How long a gauge waits for the same gauge of an earlier instance of the task to go. */
+    private static final long TAKEOVER_WAIT_MS = 15_000;
+    private final long takeoverWaitMs;
     private final PluginMetrics metrics;
     private final List<MetricName> registered = new ArrayList<>();
+    private long takeoverDeadline = -1;
+    private boolean gaveUp;
 
     private TaskMetrics(PluginMetrics metrics) {
+        this(metrics, TAKEOVER_WAIT_MS);
+    }
+
+    TaskMetrics(PluginMetrics metrics, long takeoverWaitMs) {
         this.metrics = metrics;
+        this.takeoverWaitMs = takeoverWaitMs;
     }
 
     /** The task context's plugin metrics, or none on a worker that has none. */
@@ -50,8 +60,46 @@ public final class TaskMetrics implements AutoCloseable {
             return;
         }
         MetricName metricName = metrics.metricName(name, description, new LinkedHashMap<>(tags));
-        metrics.addMetric(metricName, (Gauge<Number>) (config, now) -> value.get());
-        registered.add(metricName);
+        while (true) {
+            try {
+                metrics.addMetric(metricName, (Gauge<Number>) (config, now) -> value.get());
+                registered.add(metricName);
+                return;
+            } catch (IllegalArgumentException e) {
+                // an earlier instance of this task (one Connect gave up stopping, after a broker or
+                // worker outage) still holds its gauges until Connect closes it: wait for that a
+                // while, then run without the gauge rather than fail the task for a metric
+                if (!waitForEarlierInstance(metricName)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private boolean waitForEarlierInstance(MetricName name) {
+        if (gaveUp) {
+            return false;
+        }
+        long now = System.currentTimeMillis();
+        if (takeoverDeadline < 0) {
+            takeoverDeadline = now + takeoverWaitMs;
+            LOG.info("Metric {} is still registered by an earlier instance of this task; waiting up to {} s for it to"
+                    + " close", name.name(), takeoverWaitMs / 1000);
+        }
+        if (now >= takeoverDeadline) {
+            gaveUp = true;
+            LOG.warn("An earlier instance of this task still holds its metrics ({} and others); this instance runs"
+                    + " without the ones it could not register. Restart the task to publish them.", name.name());
+            return false;
+        }
+        try {
+            Thread.sleep(250);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            gaveUp = true;
+            return false;
+        }
+        return true;
     }
 
     public void gauge(String name, String description, Supplier<? extends Number> value) {

@@ -88,6 +88,53 @@ public final class ConnectCluster implements AutoCloseable {
         return broker;
     }
 
+    /**
+     * Aborts every transaction left hanging on a partition, as {@code kafka-transactions.sh
+     * find-hanging} and {@code abort} do: a producer's transaction still open on the partition
+     * (it holds back the last stable offset, so read_committed readers wait) that its transaction
+     * coordinator does not have as ongoing there. Returns what it aborted, one line each.
+     */
+    public java.util.List<String> abortHangingTransactions() {
+        java.util.List<String> aborted = new java.util.ArrayList<>();
+        try (org.apache.kafka.clients.admin.Admin admin = kafka.createAdminClient()) {
+            java.util.Map<Long, org.apache.kafka.clients.admin.TransactionDescription> byProducer = new HashMap<>();
+            java.util.List<String> ids = admin.listTransactions().all().get().stream()
+                    .map(org.apache.kafka.clients.admin.TransactionListing::transactionalId).toList();
+            if (!ids.isEmpty()) {
+                admin.describeTransactions(ids).all().get().values()
+                        .forEach(d -> byProducer.put(d.producerId(), d));
+            }
+            java.util.List<org.apache.kafka.common.TopicPartition> partitions = new java.util.ArrayList<>();
+            admin.describeTopics(admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(false))
+                    .names().get()).allTopicNames().get().values().forEach(t -> t.partitions().forEach(p ->
+                    partitions.add(new org.apache.kafka.common.TopicPartition(t.name(), p.partition()))));
+            var producers = admin.describeProducers(partitions);
+            for (var tp : partitions) {
+                for (var p : producers.partitionResult(tp).get().activeProducers()) {
+                    if (p.currentTransactionStartOffset().isEmpty()) {
+                        continue;
+                    }
+                    var coordinator = byProducer.get(p.producerId());
+                    boolean ongoingThere = coordinator != null
+                            && coordinator.state() == org.apache.kafka.clients.admin.TransactionState.ONGOING
+                            && coordinator.topicPartitions().contains(tp);
+                    if (!ongoingThere) {
+                        admin.abortTransaction(new org.apache.kafka.clients.admin.AbortTransactionSpec(tp, p.producerId(),
+                                (short) p.producerEpoch(), p.coordinatorEpoch().orElse(0))).all().get();
+                        aborted.add(tp + " producer " + p.producerId() + " epoch " + p.producerEpoch() + " from offset "
+                                + p.currentTransactionStartOffset().getAsLong());
+                    }
+                }
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("finding or aborting hanging transactions failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return aborted;
+    }
+
     /** The REST base URL, ending in '/'. */
     public String restUrl() {
         if (worker != null) {

@@ -110,6 +110,8 @@ public final class WorkerProcess implements AutoCloseable {
         command.add("-Xmx" + heapMb + "m");
         command.add("-XX:+ExitOnOutOfMemoryError");
         command.add("-Xlog:gc:file=" + dir.resolve("gc.log") + "::filecount=0");
+        // the worker logs at INFO, as a production worker does: tests read its log (for secrets, say)
+        command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
         command.add("-cp");
         command.add(classpath);
         command.add("org.apache.kafka.connect.cli.ConnectDistributed");
