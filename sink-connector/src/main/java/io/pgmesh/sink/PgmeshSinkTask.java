@@ -159,14 +159,12 @@ public final class PgmeshSinkTask extends SinkTask {
             if (change.isDdl()) {
                 throw new ConnectException(failure.getMessage() + " Make the statement succeed on node "
                         + config.nodeName() + " (or make it unnecessary) and restart the task; or leave this transaction"
-                        + " of " + change.origin() + " out: run SELECT pgmesh.skip_transaction('" + change.origin() + "', '"
-                        + change.headers().originLsn() + "') on node " + config.nodeName() + ", then restart the task.", e);
+                        + " of " + change.origin() + " out: " + skipAdvice(change) + ".", e);
             }
             if (SqlStateClassifier.refusedData(e)) {
                 throw new ConnectException(failure.getMessage() + " Nothing of this transaction was applied. Fix the"
                         + " cause on node " + config.nodeName() + " and restart the task; or leave the transaction out:"
-                        + " run SELECT pgmesh.skip_transaction('" + change.origin() + "', '"
-                        + change.headers().originLsn() + "') on node " + config.nodeName() + ", then restart the task;"
+                        + " " + skipAdvice(change) + ";"
                         + " or set apply.error.policy to discard_row or discard_transaction to leave such changes out,"
                         + " recorded in pgmesh.exceptions.", e);
             }
@@ -174,6 +172,12 @@ public final class PgmeshSinkTask extends SinkTask {
         }
         return retryFrom(tp, rewind, "Retrying", e.getMessage(), e, () -> "Gave up after retrying for "
                 + config.retry().timeout() + ": " + ConnectSqlErrors.toConnectException(doing, e).getMessage());
+    }
+
+    /** How to leave the change's transaction out on this node. */
+    private String skipAdvice(ChangeRecord change) {
+        return "run SELECT pgmesh.skip_transaction('" + change.origin() + "', '" + change.headers().originLsn()
+                + "') on node " + config.nodeName() + ", then restart the task";
     }
 
     /**

@@ -288,9 +288,11 @@ public final class PartitionApplier implements AutoCloseable {
 
     private void handle(ChangeRecord r, Verdict verdict) throws SQLException {
         ChangeHeaders h = r.headers();
-        if (verdict == Verdict.APPLY && !r.isSyncEvent() && h.op() != Operation.HEARTBEAT && discarded(r)) {
+        Discard discard = verdict == Verdict.APPLY && !r.isSyncEvent() && h.op() != Operation.HEARTBEAT
+                ? discardOf(r) : null;
+        if (discard != null) {
             beginWriting();
-            ExceptionLog.queue(pipeline, r, discardOf(r).reason());
+            ExceptionLog.queue(pipeline, r, discard.reason());
             txDiscarded++;
         } else if (verdict == Verdict.APPLY) {
             if (h.op() == Operation.TRUNCATE) {
@@ -309,10 +311,6 @@ public final class PartitionApplier implements AutoCloseable {
         if (h.op() != Operation.HEARTBEAT && h.op() != Operation.MESSAGE && !h.originNode().equals(owner)) {
             seen.saw(h.originNode().value(), h.originCommitMicros());
         }
-    }
-
-    private boolean discarded(ChangeRecord r) {
-        return !discards.isEmpty() && discardOf(r) != null;
     }
 
     private Discard discardOf(ChangeRecord r) {
