@@ -21,7 +21,7 @@ public final class Validators {
 
     /** Replication sets, or none at all (meaning every set). */
     public static final ConfigDef.Validator REPLICATION_SETS_OR_ALL = ConfigDef.LambdaValidator.with((name, value) -> {
-        for (Object element : (List<?>) value) {
+        for (Object element : elements(value)) {
             if (!SET_NAME.matcher(element.toString()).matches()) {
                 throw new ConfigException(name, value, "'" + element + "' must be 1 to 56 characters of [a-z0-9_]");
             }
@@ -32,7 +32,7 @@ public final class Validators {
             "1 to 200 characters of [a-zA-Z0-9._-]");
 
     public static final ConfigDef.Validator NO_EMPTY_ELEMENTS = ConfigDef.LambdaValidator.with((name, value) -> {
-        for (Object element : (List<?>) value) {
+        for (Object element : elements(value)) {
             if (element.toString().isBlank()) {
                 throw new ConfigException(name, value, "list elements must not be empty");
             }
@@ -40,6 +40,14 @@ public final class Validators {
     }, () -> "list of non-empty strings");
 
     private Validators() {
+    }
+
+    /**
+     * A list value's elements; none for null, which ConfigDef passes on when the value is missing
+     * or could not be parsed (it reports that itself).
+     */
+    private static List<?> elements(Object value) {
+        return value == null ? List.of() : (List<?>) value;
     }
 
     /** A value matching {@code pattern}; a missing value is left to ConfigDef's own "missing required" error. */

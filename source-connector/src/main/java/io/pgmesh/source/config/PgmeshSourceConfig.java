@@ -155,8 +155,8 @@ public final class PgmeshSourceConfig extends AbstractConfig {
         def.define(KAFKA_BOOTSTRAP_SERVERS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, Validators.nonEmptyListOf(HOST_PORT, "host:port"),
                 Importance.HIGH, KAFKA_BOOTSTRAP_SERVERS_DOC, GROUP_NODE, ++order, Width.LONG, "Kafka bootstrap servers");
         def.define(TOPIC_REPLICATION_FACTOR_CONFIG, Type.SHORT, (short) -1, ConfigDef.LambdaValidator.with((name, value) -> {
-                    short rf = (Short) value;
-                    if (rf != -1 && rf < 1) {
+                    // null: not a number, which ConfigDef reports itself
+                    if (value != null && (Short) value != -1 && (Short) value < 1) {
                         throw new ConfigException(name, value, "must be -1 (the broker's default) or at least 1");
                     }
                 }, () -> "-1 or at least 1"),
