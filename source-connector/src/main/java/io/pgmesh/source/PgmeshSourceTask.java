@@ -3,6 +3,7 @@ package io.pgmesh.source;
 import io.pgmesh.common.Version;
 import io.pgmesh.common.metrics.TaskMetrics;
 import io.pgmesh.source.capture.AcknowledgedPosition;
+import io.pgmesh.source.capture.KafkaTransactionBoundaries;
 import io.pgmesh.source.capture.ChangeEvent;
 import io.pgmesh.source.capture.StreamPosition;
 import io.pgmesh.source.config.PgmeshSourceConfig;
@@ -37,6 +38,7 @@ public final class PgmeshSourceTask extends SourceTask {
     private CaptureSession session;
     private SourceRecordFactory records;
     private TransactionContext transactions;
+    private KafkaTransactionBoundaries boundaries;
     private SourceMetrics metrics;
 
     @Override
@@ -54,6 +56,7 @@ public final class PgmeshSourceTask extends SourceTask {
                 && (committed.isEmpty() || SourceOffsets.snapshotIncomplete(offset));
         records = new SourceRecordFactory(partition, config.topic());
         transactions = context.transactionContext();
+        boundaries = new KafkaTransactionBoundaries(config.kafkaTransactionMaxRecords());
         LOG.info("Starting capture of node {} into {}; last committed position: {}{}; Kafka transactions per"
                 + " PostgreSQL transaction: {}", config.nodeName(), config.topic(),
                 committed.map(Object::toString).orElse("none"), snapshot ? " (snapshot first)" : "",
@@ -72,20 +75,17 @@ public final class PgmeshSourceTask extends SourceTask {
             return null;
         }
         List<SourceRecord> batch = new ArrayList<>(events.size());
-        SourceRecord lastCommit = null;
         for (ChangeEvent event : events) {
             SourceRecord record = records.toRecord(event);
             acknowledged.submitted(record, event.confirmLsn());
             metrics.handedOn(event.headers());
-            if (event.headers().txLast()) {
-                lastCommit = record;
-            }
             batch.add(record);
         }
-        if (transactions != null && lastCommit != null) {
-            // one Kafka transaction for every PostgreSQL transaction this batch completes: it still
-            // ends on a PostgreSQL commit, so a read_committed consumer never sees part of one
-            transactions.commitTransaction(lastCommit);
+        int commitAfter = boundaries.commitAfter(events);
+        if (transactions != null && commitAfter >= 0) {
+            // normally on the batch's last PostgreSQL commit, so a Kafka transaction holds whole
+            // PostgreSQL transactions; inside one only when it grew past kafka.transaction.max.records
+            transactions.commitTransaction(batch.get(commitAfter));
         }
         return batch;
     }

@@ -111,6 +111,15 @@ public final class PgmeshSourceConfig extends AbstractConfig {
             + " max.queue.size either way.";
     private static final int SNAPSHOT_TRANSACTION_ROWS_DEFAULT = 10_000;
 
+    public static final String KAFKA_TRANSACTION_MAX_RECORDS_CONFIG = "kafka.transaction.max.records";
+    private static final String KAFKA_TRANSACTION_MAX_RECORDS_DOC = "Under exactly-once, a Kafka transaction ends on"
+            + " the last PostgreSQL commit of each poll batch, and also, once it holds this many records, inside a"
+            + " PostgreSQL transaction: the Connect worker keeps every record of an open Kafka transaction in its heap"
+            + " until the commit, so without this a transaction of a million rows would need the heap for a million"
+            + " records. Sinks apply a PostgreSQL transaction as one local transaction wherever its Kafka transactions"
+            + " end; a restarted task resumes inside it from the committed position.";
+    private static final int KAFKA_TRANSACTION_MAX_RECORDS_DEFAULT = 10_000;
+
     public static final String KAFKA_BOOTSTRAP_SERVERS_CONFIG = "kafka.bootstrap.servers";
     private static final String KAFKA_BOOTSTRAP_SERVERS_DOC = "Kafka brokers the connector's admin client uses to"
             + " create the node topic (compacted, one partition) or to check an existing one; usually the Connect"
@@ -185,6 +194,9 @@ public final class PgmeshSourceConfig extends AbstractConfig {
         def.define(SNAPSHOT_TRANSACTION_ROWS_CONFIG, Type.INT, SNAPSHOT_TRANSACTION_ROWS_DEFAULT,
                 ConfigDef.Range.between(1, 1_000_000), Importance.LOW, SNAPSHOT_TRANSACTION_ROWS_DOC, GROUP_CAPTURE,
                 ++order, Width.SHORT, "Snapshot rows per transaction");
+        def.define(KAFKA_TRANSACTION_MAX_RECORDS_CONFIG, Type.INT, KAFKA_TRANSACTION_MAX_RECORDS_DEFAULT,
+                ConfigDef.Range.between(100, 1_000_000), Importance.LOW, KAFKA_TRANSACTION_MAX_RECORDS_DOC,
+                GROUP_CAPTURE, ++order, Width.SHORT, "Records per Kafka transaction at most");
         RetryConfig.define(def, GROUP_RESILIENCE, "(lost connection, server restart, slot in use)");
         return def;
     }
@@ -285,6 +297,10 @@ public final class PgmeshSourceConfig extends AbstractConfig {
 
     public int snapshotTransactionRows() {
         return getInt(SNAPSHOT_TRANSACTION_ROWS_CONFIG);
+    }
+
+    public int kafkaTransactionMaxRecords() {
+        return getInt(KAFKA_TRANSACTION_MAX_RECORDS_CONFIG);
     }
 
     public RetryConfig.RetrySettings retry() {
