@@ -109,6 +109,12 @@ public final class WorkerProcess implements AutoCloseable {
         command.add("-Xms" + Math.min(heapMb, 128) + "m");
         command.add("-Xmx" + heapMb + "m");
         command.add("-XX:+ExitOnOutOfMemoryError");
+        if (Boolean.getBoolean("pgmesh.worker.heapDump")) {
+            // -Dpgmesh.worker.heapDump=true: a heap dump (as large as the heap) in the worker's
+            // folder when it runs out of memory, to find what filled it
+            command.add("-XX:+HeapDumpOnOutOfMemoryError");
+            command.add("-XX:HeapDumpPath=" + dir.resolve("worker.hprof"));
+        }
         command.add("-Xlog:gc:file=" + dir.resolve("gc.log") + "::filecount=0");
         // the worker logs at INFO, as a production worker does: tests read its log (for secrets, say)
         command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
