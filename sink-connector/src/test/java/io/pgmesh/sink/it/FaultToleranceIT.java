@@ -10,12 +10,12 @@ import io.pgmesh.testkit.connect.ConnectCluster;
 import io.pgmesh.testkit.postgres.PostgresNode;
 import io.pgmesh.testkit.postgres.PostgresNode.StopMode;
 import io.pgmesh.testkit.workload.FaultWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -31,11 +31,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * paused, both nodes must hold the same rows (ordered md5 of every table), and no change may be
  * missing or applied twice (events has no key, so a change applied twice is a second row).
  *
- * <p>Not part of {@code mvn verify} yet: run it with {@code -Dpgmesh.faults=true}. Of its runs so
- * far (docs/troubleshooting.md, "Fault tests"), the SIGKILL and both PostgreSQL restarts passed;
- * a run also had the worker exceed its 512 MB heap while catching up, which is open.
+ * <p>docs/troubleshooting.md has what each fault showed. The broker restart runs only with
+ * {@code -Dpgmesh.faults.broker=true}: on the test kit's single broker it leaves transactions
+ * hanging whose abort loses committed changes (open, see there).
  */
-@EnabledIfSystemProperty(named = "pgmesh.faults", matches = "true")
 @Timeout(1800)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultToleranceIT {
@@ -51,7 +50,8 @@ class FaultToleranceIT {
 
     @BeforeAll
     static void start() throws Exception {
-        work = Files.createTempDirectory("pgmesh-faults");
+        // the worker's log and GC log stay in target/ for a look after a failure
+        work = Path.of(System.getProperty("pgmesh.work.dir", "target/it-work"), "faults");
         connect = ConnectCluster.startWithWorkerProcess("faults", work.resolve("worker"), 512, Map.of());
         List<String> schema = new ArrayList<>(List.of(FaultWriter.SCHEMA));
         schema.add("CREATE TABLE big (id int PRIMARY KEY, v text)");
@@ -102,18 +102,45 @@ class FaultToleranceIT {
 
     @Test
     @Order(4)
+    @EnabledIfSystemProperty(named = "pgmesh.faults.broker", matches = "true")
     void theKafkaBrokerRestarted() throws Exception {
         connect.kafka().stopOnlyBrokers();
         Thread.sleep(5000);
         connect.kafka().restartOnlyBrokers();
-        // Kafka 4.3.1 (transaction.version 2) can leave a source task's transaction hanging on the
-        // Connect offsets topic across a broker restart: the coordinator has it complete, the
-        // partition keeps it open, and the restarted task waits for it to end. The documented
-        // recovery (docs/troubleshooting.md) is what kafka-transactions.sh find-hanging / abort do.
+        // On the test kit's broker a restart leaves each source task's open transaction hanging
+        // (docs/troubleshooting.md, open problem): the partitions keep it open, its coordinator
+        // has the producer Empty at a later epoch. The recovery documented there: abort what the
+        // coordinator is not committing, restart the broker for what it is, and reset the offsets
+        // of every source whose changes were aborted so that it copies its node again.
         Thread.sleep(20_000);
-        List<String> aborted = connect.abortHangingTransactions();
-        System.out.println("Hanging transactions aborted after the broker restart: " + aborted);
-        converge("the broker restarted");
+        java.util.Set<String> recopy = new java.util.TreeSet<>();
+        for (int round = 1; round <= 3; round++) {
+            List<ConnectCluster.HangingTransaction> hanging = connect.hangingTransactions(Duration.ofSeconds(75));
+            System.out.println("Hanging transactions after the broker restart, round " + round + ": " + hanging);
+            if (hanging.isEmpty()) {
+                break;
+            }
+            for (ConnectCluster.HangingTransaction h : hanging) {
+                if (!h.committing()) {
+                    connect.abort(h);
+                    NODES.stream().filter(n -> h.spec().topicPartition().topic().equals("pgmesh." + n))
+                            .forEach(recopy::add);
+                }
+            }
+            if (hanging.stream().anyMatch(ConnectCluster.HangingTransaction::committing)) {
+                connect.kafka().stopOnlyBrokers();
+                connect.kafka().restartOnlyBrokers();
+            }
+        }
+        for (String node : recopy) {
+            connect.stopConnector("src-" + node, RUNNING);
+            connect.resetOffsets("src-" + node);
+            connect.resumeConnector("src-" + node, RUNNING);
+            connect.awaitRunning("src-" + node, 1, RUNNING);
+        }
+        // a snapshot over an existing slot leaves keyless tables out, so what an abort lost of
+        // events stays lost: this test fails whenever a transaction had to be aborted
+        converge("the broker restarted (hanging transactions: " + recopy + ")");
     }
 
     @Test
@@ -130,13 +157,48 @@ class FaultToleranceIT {
 
     @Test
     @Order(6)
+    void theReplicationSlotDroppedUnderneathTheSource() throws Exception {
+        PostgresNode n2 = server("n2");
+        // as a tool cleaning up slots would: end the walsender, drop the slot before it is back
+        Awaitility.await("slot pgmesh_n2 dropped").atMost(RUNNING).pollInterval(Duration.ofMillis(50))
+                .ignoreExceptions().until(() -> {
+                    n2.execute("postgres", "SELECT pg_terminate_backend(active_pid, 5000) FROM pg_replication_slots"
+                            + " WHERE slot_name = 'pgmesh_n2' AND active_pid IS NOT NULL");
+                    n2.execute("postgres", "SELECT pg_drop_replication_slot('pgmesh_n2')");
+                    return true;
+                });
+        String trace = connect.awaitTaskFailed("src-n2", RUNNING);
+        assertTrue(trace.contains("Replication slot pgmesh_n2 does not exist on node n2")
+                && trace.contains("already streamed from it"), trace);
+        // the recovery docs/troubleshooting.md gives: stop, reset the offsets, resume (a new slot
+        // and a new snapshot of n2); then the operator's step for keyless tables: the snapshot
+        // copied n2's events again, so n1 removes the second copies (deletes of a keyless table do
+        // not replicate: its set is default_insert_only)
+        connect.stopConnector("src-n2", RUNNING);
+        connect.resetOffsets("src-n2");
+        connect.resumeConnector("src-n2", RUNNING);
+        connect.awaitRunning("src-n2", 1, RUNNING);
+        converge("the slot dropped and the source recovered", CONVERGE, () -> {
+            assertEquals("0", n2.queryValue(Mesh.DATABASE, "SELECT count(*) - count(DISTINCT (node, seq)) FROM events"),
+                    "the snapshot applied n2's own events on n2");
+            server("n1").execute(Mesh.DATABASE, "DELETE FROM events a USING events b WHERE a.node = b.node"
+                    + " AND a.seq = b.seq AND a.ctid > b.ctid");
+        });
+    }
+
+    @Test
+    @Order(7)
     void oneTransactionOfAMillionRowsWithTheWorkerHeapBounded() throws Exception {
         server("n1").execute(Mesh.DATABASE, "INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 1000000) AS g");
-        converge("one transaction of 1,000,000 rows");
+        converge("one transaction of 1,000,000 rows", Duration.ofMinutes(20), () -> { });
         assertEquals("1000000", server("n2").queryValue(Mesh.DATABASE, "SELECT count(*) FROM big"));
         assertTrue(connect.worker().isAlive(), "the worker died: " + connect.worker().exitCode());
         long peak = connect.worker().peakHeapMb().orElse(-1);
         assertTrue(peak < 512, "heap peak " + peak + " MB");
+    }
+
+    private interface Step {
+        void run() throws Exception;
     }
 
     private static PostgresNode server(String node) {
@@ -155,13 +217,19 @@ class FaultToleranceIT {
      * everything, and compares the nodes.
      */
     private static void converge(String after) throws Exception {
+        converge(after, CONVERGE, () -> { });
+    }
+
+    /** As {@link #converge(String)}; {@code synced} runs once the nodes applied everything, before the checks. */
+    private static void converge(String after, Duration timeout, Step synced) throws Exception {
         List<Integer> before = writers.stream().map(FaultWriter::committed).toList();
         Thread.sleep(4000);
         for (FaultWriter w : writers) {
             w.pause();
         }
         try {
-            mesh.awaitSynced(CONVERGE);
+            mesh.awaitSynced(timeout);
+            synced.run();
             for (String table : TABLES) {
                 Map<String, String> digests = mesh.digests(table);
                 assertEquals(1, digests.values().stream().distinct().count(), "after " + after + ", " + table

@@ -89,50 +89,96 @@ public final class ConnectCluster implements AutoCloseable {
     }
 
     /**
-     * Aborts every transaction left hanging on a partition, as {@code kafka-transactions.sh
-     * find-hanging} and {@code abort} do: a producer's transaction still open on the partition
-     * (it holds back the last stable offset, so read_committed readers wait) that its transaction
-     * coordinator does not have as ongoing there. Returns what it aborted, one line each.
+     * A transaction a partition keeps open (holding back what read_committed readers see) that its
+     * coordinator does not have ongoing on that partition, with the coordinator's state for the
+     * producer ("unknown" when it has none).
      */
-    public java.util.List<String> abortHangingTransactions() {
-        java.util.List<String> aborted = new java.util.ArrayList<>();
+    public record HangingTransaction(String description, String coordinatorState,
+                                     org.apache.kafka.clients.admin.AbortTransactionSpec spec) {
+        /**
+         * Whether the coordinator had the commit under way or done: the producer was told it
+         * committed, so its records must not be aborted (only the markers are missing).
+         */
+        public boolean committing() {
+            return coordinatorState.equals("PREPARE_COMMIT") || coordinatorState.equals("COMPLETE_COMMIT");
+        }
+
+        @Override
+        public String toString() {
+            return description;
+        }
+    }
+
+    /**
+     * What {@code kafka-transactions.sh find-hanging} finds, made safe for a live cluster: a live
+     * transaction can look hanging for a moment (its coordinator between states, a partition just
+     * added), so only one seen open and unchanged (same producer, epoch and start offset) both now
+     * and {@code stableFor} later, longer than the producers' transaction timeout, is returned.
+     */
+    public java.util.List<HangingTransaction> hangingTransactions(Duration stableFor) {
         try (org.apache.kafka.clients.admin.Admin admin = kafka.createAdminClient()) {
-            java.util.Map<Long, org.apache.kafka.clients.admin.TransactionDescription> byProducer = new HashMap<>();
-            java.util.List<String> ids = admin.listTransactions().all().get().stream()
-                    .map(org.apache.kafka.clients.admin.TransactionListing::transactionalId).toList();
-            if (!ids.isEmpty()) {
-                admin.describeTransactions(ids).all().get().values()
-                        .forEach(d -> byProducer.put(d.producerId(), d));
+            Map<String, HangingTransaction> first = hanging(admin);
+            if (first.isEmpty()) {
+                return java.util.List.of();
             }
-            java.util.List<org.apache.kafka.common.TopicPartition> partitions = new java.util.ArrayList<>();
-            admin.describeTopics(admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(false))
-                    .names().get()).allTopicNames().get().values().forEach(t -> t.partitions().forEach(p ->
-                    partitions.add(new org.apache.kafka.common.TopicPartition(t.name(), p.partition()))));
-            var producers = admin.describeProducers(partitions);
-            for (var tp : partitions) {
-                for (var p : producers.partitionResult(tp).get().activeProducers()) {
-                    if (p.currentTransactionStartOffset().isEmpty()) {
-                        continue;
-                    }
-                    var coordinator = byProducer.get(p.producerId());
-                    boolean ongoingThere = coordinator != null
-                            && coordinator.state() == org.apache.kafka.clients.admin.TransactionState.ONGOING
-                            && coordinator.topicPartitions().contains(tp);
-                    if (!ongoingThere) {
-                        admin.abortTransaction(new org.apache.kafka.clients.admin.AbortTransactionSpec(tp, p.producerId(),
-                                (short) p.producerEpoch(), p.coordinatorEpoch().orElse(0))).all().get();
-                        aborted.add(tp + " producer " + p.producerId() + " epoch " + p.producerEpoch() + " from offset "
-                                + p.currentTransactionStartOffset().getAsLong());
-                    }
-                }
-            }
+            Thread.sleep(stableFor.toMillis());
+            return hanging(admin).entrySet().stream().filter(e -> first.containsKey(e.getKey()))
+                    .map(Map.Entry::getValue).toList();
         } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("finding or aborting hanging transactions failed", e.getCause());
+            throw new IllegalStateException("finding hanging transactions failed", e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-        return aborted;
+    }
+
+    /** What {@code kafka-transactions.sh abort} does: writes an abort marker for the transaction. */
+    public void abort(HangingTransaction transaction) {
+        try (org.apache.kafka.clients.admin.Admin admin = kafka.createAdminClient()) {
+            admin.abortTransaction(transaction.spec()).all().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("aborting " + transaction + " failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, HangingTransaction> hanging(org.apache.kafka.clients.admin.Admin admin)
+            throws java.util.concurrent.ExecutionException, InterruptedException {
+        Map<Long, org.apache.kafka.clients.admin.TransactionDescription> byProducer = new HashMap<>();
+        java.util.List<String> ids = admin.listTransactions().all().get().stream()
+                .map(org.apache.kafka.clients.admin.TransactionListing::transactionalId).toList();
+        if (!ids.isEmpty()) {
+            admin.describeTransactions(ids).all().get().values().forEach(d -> byProducer.put(d.producerId(), d));
+        }
+        java.util.List<org.apache.kafka.common.TopicPartition> partitions = new java.util.ArrayList<>();
+        admin.describeTopics(admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(false))
+                .names().get()).allTopicNames().get().values().forEach(t -> t.partitions().forEach(p ->
+                partitions.add(new org.apache.kafka.common.TopicPartition(t.name(), p.partition()))));
+        var producers = admin.describeProducers(partitions);
+        Map<String, HangingTransaction> found = new java.util.TreeMap<>();
+        for (var tp : partitions) {
+            for (var p : producers.partitionResult(tp).get().activeProducers()) {
+                if (p.currentTransactionStartOffset().isEmpty()) {
+                    continue;
+                }
+                var coordinator = byProducer.get(p.producerId());
+                boolean ongoingThere = coordinator != null
+                        && coordinator.state() == org.apache.kafka.clients.admin.TransactionState.ONGOING
+                        && coordinator.topicPartitions().contains(tp);
+                if (!ongoingThere) {
+                    String key = tp + " producer " + p.producerId() + " epoch " + p.producerEpoch() + " from offset "
+                            + p.currentTransactionStartOffset().getAsLong();
+                    String state = coordinator == null ? "unknown" : coordinator.state().name();
+                    String epoch = coordinator == null ? "" : " at epoch " + coordinator.producerEpoch();
+                    found.put(key, new HangingTransaction(key + " [coordinator " + state + epoch + "]", state,
+                            new org.apache.kafka.clients.admin.AbortTransactionSpec(tp, p.producerId(),
+                                    (short) p.producerEpoch(), p.coordinatorEpoch().orElse(0))));
+                }
+            }
+        }
+        return found;
     }
 
     /** The REST base URL, ending in '/'. */
