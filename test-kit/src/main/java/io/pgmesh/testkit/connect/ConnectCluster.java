@@ -91,16 +91,18 @@ public final class ConnectCluster implements AutoCloseable {
     /**
      * A transaction a partition keeps open (holding back what read_committed readers see) that its
      * coordinator does not have ongoing on that partition, with the coordinator's state for the
-     * producer ("unknown" when it has none).
+     * producer (null when it has none).
      */
-    public record HangingTransaction(String description, String coordinatorState,
+    public record HangingTransaction(String description,
+                                     org.apache.kafka.clients.admin.TransactionState coordinatorState,
                                      org.apache.kafka.clients.admin.AbortTransactionSpec spec) {
         /**
          * Whether the coordinator had the commit under way or done: the producer was told it
          * committed, so its records must not be aborted (only the markers are missing).
          */
         public boolean committing() {
-            return coordinatorState.equals("PREPARE_COMMIT") || coordinatorState.equals("COMPLETE_COMMIT");
+            return coordinatorState == org.apache.kafka.clients.admin.TransactionState.PREPARE_COMMIT
+                    || coordinatorState == org.apache.kafka.clients.admin.TransactionState.COMPLETE_COMMIT;
         }
 
         @Override
@@ -170,9 +172,10 @@ public final class ConnectCluster implements AutoCloseable {
                 if (!ongoingThere) {
                     String key = tp + " producer " + p.producerId() + " epoch " + p.producerEpoch() + " from offset "
                             + p.currentTransactionStartOffset().getAsLong();
-                    String state = coordinator == null ? "unknown" : coordinator.state().name();
-                    String epoch = coordinator == null ? "" : " at epoch " + coordinator.producerEpoch();
-                    found.put(key, new HangingTransaction(key + " [coordinator " + state + epoch + "]", state,
+                    String state = coordinator == null ? "unknown"
+                            : coordinator.state() + " at epoch " + coordinator.producerEpoch();
+                    found.put(key, new HangingTransaction(key + " [coordinator " + state + "]",
+                            coordinator == null ? null : coordinator.state(),
                             new org.apache.kafka.clients.admin.AbortTransactionSpec(tp, p.producerId(),
                                     (short) p.producerEpoch(), p.coordinatorEpoch().orElse(0))));
                 }
