@@ -239,8 +239,9 @@ public final class PgmeshSinkTask extends SinkTask {
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
         Map<TopicPartition, OffsetAndMetadata> durable = new HashMap<>();
         appliers.forEach((tp, applier) -> {
-            if (applier.durableOffset() >= 0) {
-                durable.put(tp, new OffsetAndMetadata(applier.durableOffset()));
+            long committable = applier.committableOffset();
+            if (committable >= 0) {
+                durable.put(tp, new OffsetAndMetadata(committable));
             }
         });
         return durable;

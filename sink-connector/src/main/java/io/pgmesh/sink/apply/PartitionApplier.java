@@ -21,6 +21,7 @@ import io.pgmesh.sink.conflict.Version;
 import io.pgmesh.sink.config.PgmeshSinkConfig.OriginFilter;
 import io.pgmesh.sink.ddl.DdlApplier;
 import io.pgmesh.sink.metrics.SinkMetrics;
+import io.pgmesh.sink.progress.FlushedOffset;
 import io.pgmesh.sink.progress.SinkProgress;
 import io.pgmesh.sink.record.ChangeRecord;
 import io.pgmesh.sink.schema.TargetTable;
@@ -65,7 +66,9 @@ public final class PartitionApplier implements AutoCloseable {
     private final List<ConflictType> txConflicts = new ArrayList<>();
     private Connection connection;
     private OriginSession session;
-    private SeenVector seen = SeenVector.of(java.util.Map.of(), nowMicros());
+    /** What this sink had seen before it stored any position for the partition: the floor of its first session. */
+    private final SeenVector initialSeen = SeenVector.of(java.util.Map.of(), nowMicros());
+    private SeenVector seen = initialSeen.copy();
     private SeenVector durableSeen = seen.copy();
     private Transaction tx;
     private final List<ChangeRecord> pendingTruncates = new ArrayList<>();
@@ -81,8 +84,18 @@ public final class PartitionApplier implements AutoCloseable {
     private long nextOffset = -1;
     private long durableOffset = -1;
     private long storedOffset = -1;
+    /** With synchronous commit off: how far the applied offsets are flushed to disk, for Kafka's offset. */
+    private final FlushedOffset flushed = new FlushedOffset();
+    private boolean flushLookFailed;
     private long lastStoreNanos = System.nanoTime();
+    /**
+     * Whether the partition's position was read from the database on the current connection. A
+     * lost connection clears it: PostgreSQL may have restarted and, with synchronous_commit off,
+     * forgotten the last transactions this sink committed, so where to resume is read again.
+     */
     private boolean positionChecked;
+    /** The first offset Kafka delivered, where to resume when the database holds no position yet. */
+    private long firstDelivered = -1;
     private String currentStatement;
     /**
      * Changes to leave out when their transaction is read again, decided by the apply-error policy
@@ -174,11 +187,17 @@ public final class PartitionApplier implements AutoCloseable {
     public Optional<Long> storedPosition() throws SQLException {
         Optional<SinkProgress.Position> stored = progress.read(connection(), topic, partition);
         connection().commit();
-        stored.ifPresent(p -> {
-            seen = p.seen();
-            durableSeen = p.seen().copy();
-            storedOffset = p.nextOffset();
-        });
+        if (stored.isPresent()) {
+            seen = stored.get().seen();
+            storedOffset = stored.get().nextOffset();
+            durableOffset = storedOffset;
+        } else {
+            seen = initialSeen.copy();
+            storedOffset = -1;
+            durableOffset = -1;
+        }
+        durableSeen = seen.copy();
+        flushed.reset(durableOffset);
         positionChecked = true;
         return stored.map(SinkProgress.Position::nextOffset);
     }
@@ -232,13 +251,33 @@ public final class PartitionApplier implements AutoCloseable {
     }
 
     private Optional<Long> processRecord(ChangeRecord r) throws SQLException {
+        if (positionChecked && connection != null && connection.isClosed()) {
+            LOG.warn("The connection to node {} applying {}-{} was lost; reading where the partition stands in the"
+                    + " database again", config.nodeName(), topic, partition);
+            rollbackQuietly();
+            closeConnection();
+        }
+        if (firstDelivered < 0) {
+            firstDelivered = r.offset();
+        }
         if (!positionChecked) {
+            boolean reconnected = nextOffset >= 0;
             Optional<Long> stored = storedPosition();
-            if (stored.isPresent() && stored.get() != r.offset()) {
-                LOG.info("Resuming {}-{} at offset {} stored in the database (Kafka delivered {})", topic, partition,
-                        stored.get(), r.offset());
-                nextOffset = stored.get();
-                return stored;
+            long resumeAt = stored.orElse(firstDelivered);
+            if (resumeAt != r.offset()) {
+                if (reconnected) {
+                    LOG.warn("Resuming {}-{} at offset {}, not at offset {}: node {} {} (with synchronous commit off, a"
+                            + " crash forgets the last transactions committed; they are applied again now)", topic,
+                            partition, resumeAt, r.offset(), config.nodeName(), stored.isPresent()
+                                    ? "kept the transactions committed up to there"
+                                    : "kept no position for the partition, so from the first offset of this session");
+                } else {
+                    LOG.info("Resuming {}-{} at offset {} stored in the database (Kafka delivered {})", topic,
+                            partition, resumeAt, r.offset());
+                }
+                rollbackQuietly();
+                nextOffset = resumeAt;
+                return Optional.of(resumeAt);
             }
         }
         if (nextOffset >= 0 && r.offset() < nextOffset) {
@@ -615,9 +654,45 @@ public final class PartitionApplier implements AutoCloseable {
         return currentStatement;
     }
 
-    /** The next offset whose effects are durable on this node, or -1 before the first. */
+    /** The next offset whose transactions committed on this node (or were passed over), or -1 before the first. */
     public long durableOffset() {
         return durableOffset;
+    }
+
+    /**
+     * The next offset Kafka may record as consumed, or -1: {@link #durableOffset()} when commits
+     * wait for their WAL flush; otherwise only as far as PostgreSQL has flushed, looked at on this
+     * partition's connection between transactions (a crash forgets unflushed commits, and a task
+     * started on a node that holds no stored position yet resumes at Kafka's offset).
+     */
+    public long committableOffset() {
+        if (config.synchronousCommit() || durableOffset < 0) {
+            return durableOffset;
+        }
+        if (tx != null || connection == null) {
+            return flushed.safe();
+        }
+        try (Statement s = connection.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn(), pg_current_wal_flush_lsn()")) {
+            rs.next();
+            Lsn insert = Lsn.parse(rs.getString(1));
+            Lsn flush = Lsn.parse(rs.getString(2));
+            connection.commit();
+            flushLookFailed = false;
+            return flushed.observe(durableOffset, insert, flush);
+        } catch (SQLException e) {
+            if (!flushLookFailed && !isClosed(connection)) {
+                LOG.warn("Could not read how far node {} has flushed its WAL ({}); the consumer offset of {}-{} stays"
+                        + " at {} until it can", config.nodeName(), e.getMessage(), topic, partition, flushed.safe());
+                flushLookFailed = true;
+            }
+            try {
+                connection.rollback();
+            } catch (SQLException broken) {
+                closeConnection();
+            }
+            return flushed.safe();
+        }
     }
 
     public String topic() {
@@ -634,7 +709,10 @@ public final class PartitionApplier implements AutoCloseable {
     }
 
     private Connection connection() throws SQLException {
-        if (connection == null || connection.isClosed()) {
+        if (connection != null && connection.isClosed()) {
+            closeConnection();
+        }
+        if (connection == null) {
             connection = ApplyConnections.open(connector, config);
             session = new OriginSession(connection);
             applier.closeStatements();
@@ -642,8 +720,19 @@ public final class PartitionApplier implements AutoCloseable {
         return connection;
     }
 
+    private static boolean isClosed(Connection c) {
+        try {
+            return c.isClosed();
+        } catch (SQLException e) {
+            return true;
+        }
+    }
+
     private void closeConnection() {
         applier.closeStatements();
+        if (connection != null) {
+            positionChecked = false;
+        }
         if (connection != null) {
             try {
                 connection.close();

@@ -62,7 +62,8 @@ public final class PgmeshSinkConfig extends AbstractConfig {
     public static final String APPLY_SYNCHRONOUS_COMMIT_CONFIG = "apply.synchronous.commit.enabled";
     private static final String APPLY_SYNCHRONOUS_COMMIT_DOC = "Whether apply transactions wait for their WAL flush."
             + " Off is safe: each applied transaction commits its replication-origin progress and the sink's topic"
-            + " position with it, so one lost in a server crash is applied again.";
+            + " position with it, so one lost in a server crash is applied again (after a lost connection the sink"
+            + " resumes where the database stands, and the offset it commits to Kafka waits for the WAL flush).";
 
     public static final String PROGRESS_FLUSH_INTERVAL_MS_CONFIG = "progress.flush.interval.ms";
     private static final String PROGRESS_FLUSH_INTERVAL_MS_DOC = "When a peer's topic has only records this node"
