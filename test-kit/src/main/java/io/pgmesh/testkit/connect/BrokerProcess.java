@@ -27,18 +27,33 @@ public final class BrokerProcess implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final String classpath;
+    private final Path properties;
+    private final int heapMb;
     private Process process;
 
-    private BrokerProcess(Path dir, int port, String classpath) {
+    private BrokerProcess(Path dir, int port, String classpath, Path properties, int heapMb) {
         this.dir = dir;
         this.port = port;
         this.classpath = classpath;
+        this.properties = properties;
+        this.heapMb = heapMb;
     }
 
-    /** Formats and starts a broker in {@code dir} with this classpath (Kafka's server jars on it). */
+    /**
+     * Formats and starts a new broker in {@code dir} with this classpath (Kafka's server jars on
+     * it); data a broker of an earlier run left there is removed first.
+     */
     public static BrokerProcess start(Path dir, String classpath, int heapMb) {
         try {
             Files.createDirectories(dir);
+            Path data = dir.resolve("data");
+            if (Files.exists(data)) {
+                try (java.util.stream.Stream<Path> old = Files.walk(data)) {
+                    for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
             int port = ChildProcesses.freePort();
             int controllerPort = ChildProcesses.freePort();
             Path properties = dir.resolve("server.properties");
@@ -61,9 +76,9 @@ public final class BrokerProcess implements AutoCloseable {
                     "group.initial.rebalance.delay.ms=0",
                     "auto.create.topics.enable=false",
                     "log.cleaner.backoff.ms=1000")) + "\n", StandardCharsets.UTF_8);
-            BrokerProcess broker = new BrokerProcess(dir, port, classpath);
+            BrokerProcess broker = new BrokerProcess(dir, port, classpath, properties, heapMb);
             broker.format(properties);
-            broker.launch(properties, heapMb);
+            broker.launch();
             return broker;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start a Kafka broker in " + dir, e);
@@ -86,7 +101,7 @@ public final class BrokerProcess implements AutoCloseable {
         }
     }
 
-    private void launch(Path properties, int heapMb) throws IOException {
+    private void launch() throws IOException {
         process = new ProcessBuilder(java(List.of("-Xmx" + heapMb + "m", "-cp", classpath, "kafka.Kafka",
                 properties.toString()))).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile())).start();
@@ -151,5 +166,22 @@ public final class BrokerProcess implements AutoCloseable {
     @Override
     public void close() {
         ChildProcesses.stop(process, Duration.ofSeconds(30));
+    }
+
+    /**
+     * Stops the broker as {@link #close} does, and starts it again on the same port with the
+     * same data, as an operator restarts a broker process.
+     */
+    public synchronized void restart(Duration down) {
+        close();
+        try {
+            Thread.sleep(down.toMillis());
+            launch();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the Kafka broker in " + dir + " again", e);
+        }
     }
 }

@@ -33,13 +33,21 @@ public final class ConnectCluster implements AutoCloseable {
 
     /** The worker in this JVM, or null when the worker runs in a process of its own. */
     private final EmbeddedConnectCluster connect;
+    /** The broker in this JVM, or null when it runs in a process of its own ({@link #broker}). */
     private final EmbeddedKafkaCluster kafka;
+    private final BrokerProcess broker;
     private final WorkerProcess worker;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private ConnectCluster(EmbeddedConnectCluster connect, EmbeddedKafkaCluster kafka, WorkerProcess worker) {
+        this(connect, kafka, null, worker);
+    }
+
+    private ConnectCluster(EmbeddedConnectCluster connect, EmbeddedKafkaCluster kafka, BrokerProcess broker,
+                           WorkerProcess worker) {
         this.connect = connect;
         this.kafka = kafka;
+        this.broker = broker;
         this.worker = worker;
     }
 
@@ -80,6 +88,29 @@ public final class ConnectCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a broker and one worker each in a JVM of its own (the broker as {@code
+     * kafka-server-start.sh} runs it, see {@link BrokerProcess}; the worker with at most {@code
+     * heapMb} MB of heap): for tests that stop and start the broker as an operator would.
+     */
+    public static ConnectCluster startWithProcesses(String name, Path dir, int heapMb,
+                                                    Map<String, String> workerProps) {
+        BrokerProcess broker = BrokerProcess.start(dir.resolve("kafka"), System.getProperty("java.class.path"), 512);
+        try {
+            WorkerProcess worker = WorkerProcess.start(dir.resolve("worker"), "connect-" + name,
+                    broker.bootstrapServers(), heapMb, workerProps);
+            return new ConnectCluster(null, null, broker, worker);
+        } catch (RuntimeException e) {
+            broker.close();
+            throw e;
+        }
+    }
+
+    private org.apache.kafka.clients.admin.Admin admin() {
+        return kafka != null ? kafka.createAdminClient()
+                : org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
+    }
+
     private static Properties brokerProps() {
         Properties broker = new Properties();
         broker.put("transaction.state.log.replication.factor", "1");
@@ -118,7 +149,7 @@ public final class ConnectCluster implements AutoCloseable {
      * and {@code stableFor} later, longer than the producers' transaction timeout, is returned.
      */
     public java.util.List<HangingTransaction> hangingTransactions(Duration stableFor) {
-        try (org.apache.kafka.clients.admin.Admin admin = kafka.createAdminClient()) {
+        try (org.apache.kafka.clients.admin.Admin admin = admin()) {
             Map<String, HangingTransaction> first = hanging(admin);
             if (first.isEmpty()) {
                 return java.util.List.of();
@@ -136,7 +167,7 @@ public final class ConnectCluster implements AutoCloseable {
 
     /** What {@code kafka-transactions.sh abort} does: writes an abort marker for the transaction. */
     public void abort(HangingTransaction transaction) {
-        try (org.apache.kafka.clients.admin.Admin admin = kafka.createAdminClient()) {
+        try (org.apache.kafka.clients.admin.Admin admin = admin()) {
             admin.abortTransaction(transaction.spec()).all().get();
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException("aborting " + transaction + " failed", e.getCause());
@@ -194,11 +225,22 @@ public final class ConnectCluster implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return kafka.bootstrapServers();
+        return kafka != null ? kafka.bootstrapServers() : broker.bootstrapServers();
     }
 
     public EmbeddedKafkaCluster kafka() {
+        if (kafka == null) {
+            throw new IllegalStateException("this cluster's broker runs in a process of its own: use broker()");
+        }
         return kafka;
+    }
+
+    /** The broker in a process of its own, of a cluster started by {@link #startWithProcesses}. */
+    public BrokerProcess broker() {
+        if (broker == null) {
+            throw new IllegalStateException("this cluster's broker runs in the test JVM: use kafka()");
+        }
+        return broker;
     }
 
     /** The worker in this JVM (for what REST cannot do: removing and adding workers). */
@@ -404,7 +446,11 @@ public final class ConnectCluster implements AutoCloseable {
         try {
             worker.close();
         } finally {
-            kafka.stop();
+            if (kafka != null) {
+                kafka.stop();
+            } else {
+                broker.close();
+            }
         }
     }
 
