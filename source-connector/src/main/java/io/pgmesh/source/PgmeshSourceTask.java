@@ -6,12 +6,14 @@ import io.pgmesh.source.capture.AcknowledgedPosition;
 import io.pgmesh.source.capture.ChangeEvent;
 import io.pgmesh.source.capture.KafkaTransactionBoundaries;
 import io.pgmesh.source.capture.StreamPosition;
+import io.pgmesh.source.capture.VisibleConfirmations;
 import io.pgmesh.source.config.PgmeshSourceConfig;
 import io.pgmesh.source.metrics.SourceMetrics;
 import io.pgmesh.source.record.SourceOffsets;
 import io.pgmesh.source.record.SourceRecordFactory;
 import io.pgmesh.source.snapshot.SnapshotProgress;
 import io.pgmesh.source.stream.CaptureSession;
+import io.pgmesh.source.topic.LastStableOffsetWatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,13 +30,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The one task of a source connector: hands the node's change events to Connect, ends a Kafka
  * transaction on a PostgreSQL commit (the last one of each batch) when Connect runs it exactly-once
- * with connector-defined boundaries, and lets the slot advance only over what Kafka has acknowledged.
+ * with connector-defined boundaries, and lets the slot advance only over what Kafka has acknowledged
+ * and a read_committed reader can read.
  */
 public final class PgmeshSourceTask extends SourceTask {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgmeshSourceTask.class);
 
     private final AcknowledgedPosition<SourceRecord> acknowledged = new AcknowledgedPosition<>();
+    private final VisibleConfirmations visible = new VisibleConfirmations();
+    private LastStableOffsetWatch lastStableOffset;
     private CaptureSession session;
     private SourceRecordFactory records;
     private TransactionContext transactions;
@@ -66,6 +71,7 @@ public final class PgmeshSourceTask extends SourceTask {
         metrics = new SourceMetrics(config.nodeName(), TaskMetrics.of(context::pluginMetrics), progress,
                 slotLagBytes::get, () -> TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
         session = CaptureSession.start(config, committed, snapshot, progress, slotLagBytes);
+        lastStableOffset = new LastStableOffsetWatch(config.kafkaAdminProps(), config.topic(), visible, session::confirm);
     }
 
     @Override
@@ -93,11 +99,15 @@ public final class PgmeshSourceTask extends SourceTask {
     @Override
     public void commitRecord(SourceRecord record, RecordMetadata metadata) {
         acknowledged.acknowledged(record);
-        session.confirm(acknowledged.confirmable());
+        // confirmed on the slot once the sinks can read it too (LastStableOffsetWatch)
+        visible.acknowledged(acknowledged.confirmable(), metadata == null ? -1 : metadata.offset());
     }
 
     @Override
     public void stop() {
+        if (lastStableOffset != null) {
+            lastStableOffset.close();
+        }
         if (session != null) {
             session.close();
         }

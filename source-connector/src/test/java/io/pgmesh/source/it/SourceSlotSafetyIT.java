@@ -15,6 +15,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -86,5 +94,65 @@ class SourceSlotSafetyIT {
                 "while the broker was down the slot was confirmed to " + confirmedDuringOutage
                         + ", past the change at " + firstAfterOutage.headers().commitLsn() + " Kafka did not have yet");
         assertTrue(confirmedDuringOutage.isAfter(beforeOutage), "the slot advanced before the outage");
+    }
+
+    /**
+     * Acknowledged is not enough: a transaction left open on the node topic (as Kafka leaves a
+     * source's after some broker restarts, a "hanging" one, which only an abort ends) hides every
+     * later record from read_committed readers, and an abort of it would remove what it holds. The
+     * slot must not pass what the sinks cannot read yet. A foreign transactional producer keeps a
+     * transaction open on the topic here while the node writes, then aborts it.
+     */
+    @Test
+    void theSlotIsNotConfirmedPastAnOpenTransactionTheSinksCannotReadPast() throws Exception {
+        String db = "opentx";
+        server.createDatabase(db);
+        server.execute(db, "CREATE TABLE w (id bigint PRIMARY KEY, payload text)");
+        connect.createConnector("src-opentx", PgmeshConfigs.source(server, db, "opentx", connect.bootstrapServers()));
+        connect.awaitRunning("src-opentx", 1, WAIT);
+        Topics.awaitSlot(server, "pgmesh_opentx", WAIT);
+        server.execute(db, "INSERT INTO w VALUES (1, 'before')");
+        Lsn first = Lsn.parse(server.queryValue(db, "SELECT pg_current_wal_lsn()"));
+        Awaitility.await("slot past the first insert").atMost(WAIT)
+                .until(() -> !Topics.confirmedFlush(server, "pgmesh_opentx").isBefore(first));
+
+        Lsn written;
+        try (KafkaProducer<String, String> foreign = new KafkaProducer<>(Map.of(
+                "bootstrap.servers", connect.bootstrapServers(), "transactional.id", "foreign-opentx",
+                "transaction.timeout.ms", "600000", "key.serializer", StringSerializer.class.getName(),
+                "value.serializer", StringSerializer.class.getName()))) {
+            foreign.initTransactions();
+            foreign.beginTransaction();
+            long openAt = foreign.send(new ProducerRecord<>("pgmesh.opentx", "not", "committed")).get().offset();
+            Lsn heldAt = Topics.confirmedFlush(server, "pgmesh_opentx");
+            for (int i = 2; i <= 50; i++) {
+                server.execute(db, "INSERT INTO w VALUES (" + i + ", 'while a transaction is open')");
+            }
+            written = Lsn.parse(server.queryValue(db, "SELECT pg_current_wal_lsn()"));
+            Awaitility.await("the inserts acknowledged by Kafka, behind the open transaction").atMost(WAIT)
+                    .until(() -> endOffset("pgmesh.opentx") > openAt + 49);
+            long holdEnds = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < holdEnds) {
+                Lsn confirmed = Topics.confirmedFlush(server, "pgmesh_opentx");
+                assertTrue(confirmed.isBefore(written), "the slot was confirmed to " + confirmed + ", past changes"
+                        + " no read_committed reader can see (the topic holds a transaction open; held at " + heldAt
+                        + ")");
+                Thread.sleep(200);
+            }
+            foreign.abortTransaction();
+        }
+        Lsn end = written;
+        Awaitility.await("slot past the inserts once the transaction is aborted").atMost(WAIT)
+                .until(() -> !Topics.confirmedFlush(server, "pgmesh_opentx").isBefore(end));
+        assertTrue(Topics.insertedIds(connect, "pgmesh.opentx").size() >= 50, "the inserts readable");
+    }
+
+    /** The partition's log end offset, open transactions included. */
+    private static long endOffset(String topic) throws Exception {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = connect.kafka().createAdminClient()) {
+            return admin.listOffsets(Map.of(tp, OffsetSpec.latest()),
+                    new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).partitionResult(tp).get().offset();
+        }
     }
 }
