@@ -23,20 +23,17 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
 /**
  * Faults under write load on a two-node mesh (both nodes writing, shared rows colliding), the
- * Connect worker in a JVM of its own with 512 MB of heap: after each fault, with the writers
- * paused, both nodes must hold the same rows (ordered md5 of every table), and no change may be
- * missing or applied twice (events has no key, so a change applied twice is a second row).
- *
- * <p>Runs only with {@code -Dpgmesh.faults=true}: a run found n1 two rows short after its
- * immediate stop (open, docs/troubleshooting.md). docs/troubleshooting.md has what each fault
- * showed. The broker restart also needs {@code -Dpgmesh.faults.broker=true}: on the test kit's
- * single broker it leaves transactions hanging whose abort loses committed changes (open).
+ * Connect worker and the Kafka broker each in a JVM of its own (the worker with 512 MB of heap):
+ * after each fault, with the writers paused, both nodes must hold the same rows (ordered md5 of
+ * every table), and no change may be missing or applied twice (events has no key, so a change
+ * applied twice is a second row). docs/troubleshooting.md has what each fault showed. Part of
+ * {@code mvn verify}; {@code -Dpgmesh.faults=false} leaves it out (it takes about 8 minutes).
  */
-@EnabledIfSystemProperty(named = "pgmesh.faults", matches = "true")
+@DisabledIfSystemProperty(named = "pgmesh.faults", matches = "false")
 @Timeout(1800)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultToleranceIT {
@@ -54,7 +51,7 @@ class FaultToleranceIT {
     static void start() throws Exception {
         // the worker's log and GC log stay in target/ for a look after a failure
         work = Path.of(System.getProperty("pgmesh.work.dir", "target/it-work"), "faults");
-        connect = ConnectCluster.startWithWorkerProcess("faults", work.resolve("worker"), 512, Map.of());
+        connect = ConnectCluster.startWithProcesses("faults", work, 512, Map.of());
         List<String> schema = new ArrayList<>(List.of(FaultWriter.SCHEMA));
         schema.add("CREATE TABLE big (id int PRIMARY KEY, v text)");
         mesh = Mesh.start(connect, NODES, schema, PgmeshConfigs::exactlyOnce, c -> c);
@@ -104,18 +101,16 @@ class FaultToleranceIT {
 
     @Test
     @Order(4)
-    @EnabledIfSystemProperty(named = "pgmesh.faults.broker", matches = "true")
     void theKafkaBrokerRestarted() throws Exception {
-        connect.kafka().stopOnlyBrokers();
-        Thread.sleep(5000);
-        connect.kafka().restartOnlyBrokers();
-        // On the test kit's broker a restart leaves each source task's open transaction hanging
-        // (docs/troubleshooting.md, open problem): the partitions keep it open, its coordinator
-        // has the producer Empty at a later epoch. The recovery documented there: abort what the
-        // coordinator is not committing, restart the broker for what it is, and reset the offsets
-        // of every source whose changes were aborted so that it copies its node again.
+        connect.broker().restart(Duration.ofSeconds(5));
+        // A broker restart can leave a source task's transaction hanging: the partitions keep it
+        // open while its coordinator has the producer Empty at a later epoch (seen with the broker
+        // in a process of its own as with Kafka's in-JVM test broker; docs/troubleshooting.md).
+        // The operator's procedure: abort what the coordinator is not committing (restart the
+        // broker for what it is). The source confirms its slot only past what read_committed
+        // readers see, so whatever the abort removes is streamed again: nothing is lost.
         Thread.sleep(20_000);
-        java.util.Set<String> recopy = new java.util.TreeSet<>();
+        List<String> aborted = new ArrayList<>();
         for (int round = 1; round <= 3; round++) {
             List<ConnectCluster.HangingTransaction> hanging = connect.hangingTransactions(Duration.ofSeconds(75));
             System.out.println("Hanging transactions after the broker restart, round " + round + ": " + hanging);
@@ -125,24 +120,14 @@ class FaultToleranceIT {
             for (ConnectCluster.HangingTransaction h : hanging) {
                 if (!h.committing()) {
                     connect.abort(h);
-                    NODES.stream().filter(n -> h.spec().topicPartition().topic().equals("pgmesh." + n))
-                            .forEach(recopy::add);
+                    aborted.add(h.toString());
                 }
             }
             if (hanging.stream().anyMatch(ConnectCluster.HangingTransaction::committing)) {
-                connect.kafka().stopOnlyBrokers();
-                connect.kafka().restartOnlyBrokers();
+                connect.broker().restart(Duration.ofSeconds(1));
             }
         }
-        for (String node : recopy) {
-            connect.stopConnector("src-" + node, RUNNING);
-            connect.resetOffsets("src-" + node);
-            connect.resumeConnector("src-" + node, RUNNING);
-            connect.awaitRunning("src-" + node, 1, RUNNING);
-        }
-        // a snapshot over an existing slot leaves keyless tables out, so what an abort lost of
-        // events stays lost: this test fails whenever a transaction had to be aborted
-        converge("the broker restarted (hanging transactions: " + recopy + ")");
+        converge("the broker restarted (hanging transactions aborted: " + aborted + ")");
     }
 
     @Test
