@@ -42,7 +42,8 @@ public final class SourceMetrics implements AutoCloseable {
         metrics.gauge("captured-transactions-total", "Streamed transactions handed to Connect since the task started",
                 transactions::get);
         metrics.gauge("capture-lag-bytes", "WAL the node wrote past its slot's confirmed position, that is not yet"
-                + " acknowledged by Kafka (read every 5 s); -1 until first read", slotLagBytes::getAsLong);
+                + " acknowledged by Kafka and readable by read_committed consumers (read every 5 s); -1 until first read",
+                slotLagBytes::getAsLong);
         metrics.gauge("capture-lag-ms", "Time from the commit on this node of the last transaction (or heartbeat)"
                 + " handed to Connect to now; -1 before the first", this::captureLagMillis);
     }
