@@ -160,6 +160,29 @@ public final class Mesh implements AutoCloseable {
         return digests;
     }
 
+    /**
+     * The rows of {@code table} that are not the same on every node, by the text of {@code key}:
+     * each node's row as text, or null where the node has none. Empty when the nodes agree.
+     */
+    public Map<String, Map<String, String>> differences(String table, String key) {
+        Map<String, Map<String, String>> byKey = new java.util.TreeMap<>();
+        for (String node : servers.keySet()) {
+            for (List<String> row : servers.get(node).query(DATABASE, "SELECT (" + key + ")::text, t::text FROM "
+                    + table + " AS t")) {
+                byKey.computeIfAbsent(row.get(0), k -> new LinkedHashMap<>()).put(node, row.get(1));
+            }
+        }
+        Map<String, Map<String, String>> differing = new java.util.TreeMap<>();
+        byKey.forEach((k, rows) -> {
+            Map<String, String> all = new LinkedHashMap<>();
+            servers.keySet().forEach(node -> all.put(node, rows.get(node)));
+            if (all.values().stream().distinct().count() > 1) {
+                differing.put(k, all);
+            }
+        });
+        return differing;
+    }
+
     @Override
     public void close() {
         for (String node : servers.keySet()) {

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,8 +22,12 @@ import org.junit.jupiter.api.Timeout;
  * Three nodes, three writers at once over the same keys: inserts, updates, deletes and key moves
  * racing each other in every combination. Once they stop and replication drains, every node holds
  * the same rows.
+ *
+ * <p>As a stress loop: {@code -Dpgmesh.stress.rounds=N} runs N rounds on the same mesh, each with
+ * its own seed, key range and pauses between transactions (so writers and sinks meet at other
+ * moments), checking after every round; {@code -Dpgmesh.seed} fixes the first round's seed.
  */
-@Timeout(600)
+@Timeout(value = 600, unit = java.util.concurrent.TimeUnit.SECONDS)
 class ThreeNodeMeshIT {
 
     private static final Duration WAIT = Duration.ofSeconds(300);
@@ -43,29 +48,46 @@ class ThreeNodeMeshIT {
     }
 
     @Test
+    @Timeout(value = 7, unit = java.util.concurrent.TimeUnit.DAYS)
     void concurrentWritersOnOverlappingKeysConvergeOnEveryNode() throws Exception {
-        List<RandomWriter> writers = new ArrayList<>();
+        int rounds = Integer.getInteger("pgmesh.stress.rounds", 1);
         long seed = Long.getLong("pgmesh.seed", System.nanoTime());
-        System.out.println("ThreeNodeMeshIT seed " + seed + " (re-run with -Dpgmesh.seed=" + seed + ")");
+        long conflicts = 0;
+        for (int round = 0; round < rounds; round++) {
+            conflicts = round(round, seed + round, rounds > 1);
+        }
+        assertTrue(conflicts > 0, "overlapping writers made conflicts");
+    }
+
+    /** One round of writers; returns the conflicts resolved on all nodes so far. */
+    private static long round(int round, long seed, boolean varied) throws Exception {
+        Random timing = new Random(seed);
+        int keys = varied ? 10 + timing.nextInt(150) : 150;
+        long pauseMicros = varied ? new long[] {0, 200, 1000, 5000}[timing.nextInt(4)] : 0;
+        System.out.println("ThreeNodeMeshIT round " + round + " seed " + seed + " keys " + keys + " pause "
+                + pauseMicros + " us (re-run with -Dpgmesh.seed=" + seed + ")");
+        List<RandomWriter> writers = new ArrayList<>();
         for (String node : mesh.nodes()) {
-            writers.add(new RandomWriter(mesh.server(node), Mesh.DATABASE, 150, 2000, seed + node.hashCode()).start());
+            writers.add(new RandomWriter(mesh.server(node), Mesh.DATABASE, keys, 2000, seed + node.hashCode())
+                    .pausingUpTo(pauseMicros).start());
         }
         int committed = 0;
         for (RandomWriter writer : writers) {
             committed += writer.await();
         }
-        assertTrue(committed > 2000, "transactions committed: " + committed);
+        assertTrue(committed > 1000, "transactions committed: " + committed);
         mesh.awaitSynced(WAIT);
 
         Map<String, String> digests = mesh.digests("kv");
-        assertEquals(1, digests.values().stream().distinct().count(), "kv differs between nodes: " + digests);
+        assertEquals(1, digests.values().stream().distinct().count(), "kv differs between nodes in round " + round
+                + " (seed " + seed + "): " + digests + "; rows that differ: " + mesh.differences("kv", "k"));
         long conflicts = 0;
         for (String node : mesh.nodes()) {
             conflicts += Long.parseLong(mesh.server(node).queryValue(Mesh.DATABASE,
                     "SELECT coalesce(sum(count), 0) FROM pgmesh.conflict_counters"));
         }
-        assertTrue(conflicts > 0, "overlapping writers made conflicts");
-        System.out.println("ThreeNodeMeshIT: " + committed + " transactions, " + conflicts + " conflicts, digests "
-                + digests);
+        System.out.println("ThreeNodeMeshIT round " + round + ": " + committed + " transactions, " + conflicts
+                + " conflicts so far, digests " + digests);
+        return conflicts;
     }
 }

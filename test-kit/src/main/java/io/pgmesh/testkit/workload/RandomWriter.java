@@ -27,6 +27,8 @@ public final class RandomWriter {
     private final AtomicInteger refused = new AtomicInteger();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Thread thread;
+    /** Longest pause between two transactions, in microseconds (0: none); each pause is random below it. */
+    private volatile long maxPauseMicros;
 
     public RandomWriter(PostgresNode server, String database, int keys, int operations, long seed) {
         this.server = server;
@@ -36,6 +38,15 @@ public final class RandomWriter {
         this.random = new Random(seed);
         this.tag = server.name();
         this.thread = new Thread(this::run, "random-writer-" + tag);
+    }
+
+    /**
+     * Pauses a random time below {@code micros} between transactions, so that several writers
+     * meet each other and the sinks at other moments than when they run flat out.
+     */
+    public RandomWriter pausingUpTo(long micros) {
+        this.maxPauseMicros = micros;
+        return this;
     }
 
     public RandomWriter start() {
@@ -73,9 +84,17 @@ public final class RandomWriter {
                     refused.incrementAndGet();
                 }
                 done += statements;
+                pause();
             }
         } catch (SQLException | RuntimeException e) {
             failure.set(e);
+        }
+    }
+
+    private void pause() {
+        long max = maxPauseMicros;
+        if (max > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1000 * (long) (random.nextDouble() * max));
         }
     }
 
