@@ -82,17 +82,108 @@ CREATE INDEX IF NOT EXISTS tombstones_recorded_at ON pgmesh.tombstones (recorded
 CREATE OR REPLACE FUNCTION pgmesh.row_key(r jsonb, cols text[]) RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$ SELECT coalesce(jsonb_object_agg(c, r -> c), '{}'::jsonb) FROM unnest(cols) AS c $$;
 
--- Row trigger: remembers the deleted (or re-keyed) row's key. The settings make to_jsonb print
--- values the same way whatever the session's settings, as the sink's own sessions do.
+-- The tombstone triggers' function for tables keyed by the columns cols, created when first needed
+-- (one per list of key column names, shared by every table keyed so): it remembers the deleted (or
+-- re-keyed) row's key, {column: to_jsonb(OLD.column)} of those columns only, as the sink computes
+-- it. Only the key is read: a value the row holds elsewhere that has no jsonb form (a json column
+-- holding \u0000) never makes the application's DELETE fail, and wide rows are not detoasted. The
+-- settings make to_jsonb print values the same way whatever the session's settings, as the sink's
+-- own sessions do. Returns the function's name.
+CREATE OR REPLACE FUNCTION pgmesh.tombstone_function(cols text[]) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    fn text := 'record_tombstone_' || md5(cols::text);
+BEGIN
+    IF to_regprocedure(format('pgmesh.%I()', fn)) IS NULL THEN
+        PERFORM pgmesh.run_internal(format(
+            'CREATE FUNCTION pgmesh.%I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER'
+            ' SET search_path = pg_catalog SET TimeZone = %L SET DateStyle = %L SET IntervalStyle = %L'
+            ' SET extra_float_digits = 3 SET bytea_output = %L AS %L', fn, 'UTC', 'ISO', 'postgres', 'hex',
+            format('BEGIN INSERT INTO pgmesh.tombstones (relid, key) VALUES (TG_RELID, jsonb_build_object(%s))'
+                   ' ON CONFLICT (relid, key) DO UPDATE SET recorded_at = now(); RETURN NULL; END',
+                   (SELECT string_agg(format('%L::text, to_jsonb(OLD.%I)', c, c), ', ' ORDER BY o)
+                    FROM unnest(cols) WITH ORDINALITY AS k(c, o)))));
+    END IF;
+    RETURN format('pgmesh.%I', fn);
+END $$;
+
+-- The tombstone trigger of schema versions before 4, kept for triggers not re-installed yet: it too
+-- reads the key columns only (given as its arguments), though planned for every row.
 CREATE OR REPLACE FUNCTION pgmesh.record_tombstone() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
 SET TimeZone = 'UTC' SET DateStyle = 'ISO' SET IntervalStyle = 'postgres' SET extra_float_digits = 3
 SET bytea_output = 'hex'
 AS $$
+DECLARE
+    k jsonb;
 BEGIN
-    INSERT INTO pgmesh.tombstones (relid, key) VALUES (TG_RELID, pgmesh.row_key(to_jsonb(OLD), TG_ARGV))
+    EXECUTE format('SELECT jsonb_build_object(%s) FROM (SELECT ($1).*) AS o',
+                   (SELECT string_agg(format('%L::text, to_jsonb(o.%I)', c, c), ', ' ORDER BY n)
+                    FROM unnest(TG_ARGV) WITH ORDINALITY AS a(c, n)))
+    INTO k USING OLD;
+    INSERT INTO pgmesh.tombstones (relid, key) VALUES (TG_RELID, k)
     ON CONFLICT (relid, key) DO UPDATE SET recorded_at = now();
     RETURN NULL;
+END $$;
+
+-- The local row as JSON for the conflict log (apply.log.conflict.rows): a row with a value that has
+-- no jsonb form (a json column holding \u0000) is logged as its text instead of failing the apply.
+CREATE OR REPLACE FUNCTION pgmesh.row_image(r anyelement) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN to_jsonb(r);
+EXCEPTION WHEN untranslatable_character OR invalid_text_representation OR character_not_in_repertoire THEN
+    RETURN jsonb_build_object('row_text', r::text);
+END $$;
+
+-- Called by the sink's apply statement for a row it has just inserted (not updated): a local
+-- transaction that deleted the row, or moved it to another key, may have committed while the
+-- statement ran, after the statement had looked for the row and its tombstone; PostgreSQL's
+-- INSERT ... ON CONFLICT then inserts. Looking again with a snapshot of its own (the function is
+-- VOLATILE), it fails the apply with serialization_failure when a tombstone or truncate marker newer
+-- than the remote change is committed now: the sink applies the transaction again, and then sees
+-- the newer delete. Tombstones of the sink's own open transaction have no commit time yet and count
+-- as older.
+CREATE OR REPLACE FUNCTION pgmesh.no_newer_tombstone(rel oid, row_key jsonb, remote_ts timestamptz,
+                                                     remote_node text) RETURNS boolean
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pgmesh.tombstones AS d
+               WHERE d.relid = rel AND d.key IN (row_key, '"truncate"'::jsonb)
+                 AND NOT pgmesh.remote_wins(remote_ts, remote_node, d.xmin)) THEN
+        RAISE EXCEPTION 'pgmesh: row % of % was deleted or moved by a newer local transaction while the sink applied'
+            ' an older change of it', row_key, rel::regclass
+            USING ERRCODE = '40001', HINT = 'The sink applies the transaction again by itself.';
+    END IF;
+    RETURN true;
+END $$;
+
+-- Called by the sink's statement that inserts a snapshot's rows where there is neither a row nor a
+-- tombstone: a tombstone of one of the inserted keys committed now was written by a local delete
+-- while the statement ran. Fails the apply with serialization_failure; the sink applies those rows
+-- again one by one, deciding on each by last-update-wins.
+CREATE OR REPLACE FUNCTION pgmesh.no_tombstones(rel oid, row_keys jsonb[]) RETURNS boolean
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    IF row_keys IS NOT NULL AND EXISTS (SELECT 1 FROM pgmesh.tombstones AS d
+               WHERE d.relid = rel AND (d.key = ANY (row_keys) OR d.key = '"truncate"'::jsonb)
+                 AND pg_xact_commit_timestamp(d.xmin) IS NOT NULL) THEN
+        RAISE EXCEPTION 'pgmesh: a row of % the sink inserted from a snapshot was deleted by a local transaction'
+            ' while the sink applied it', rel::regclass
+            USING ERRCODE = '40001', HINT = 'The sink applies the rows again by itself.';
+    END IF;
+    RETURN true;
+END $$;
+
+-- Called by the sink's apply statement when the row it found had to give way to the remote change,
+-- yet the write found nothing to change: a local transaction changed, deleted or moved the row
+-- while the statement ran. Fails the apply with serialization_failure; the sink applies the
+-- transaction again and decides on the row as it is now.
+CREATE OR REPLACE FUNCTION pgmesh.changed_concurrently(rel oid, row_key jsonb) RETURNS boolean
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RAISE EXCEPTION 'pgmesh: row % of % was changed by a local transaction while the sink applied a change of it',
+        row_key, rel::regclass USING ERRCODE = '40001', HINT = 'The sink applies the transaction again by itself.';
 END $$;
 
 -- Statement trigger: remembers that the table was truncated, and when.
@@ -127,7 +218,7 @@ CREATE OR REPLACE FUNCTION pgmesh.install_change_triggers(rel regclass) RETURNS 
 LANGUAGE plpgsql SET client_min_messages = warning AS $$
 DECLARE
     cols text[] := pgmesh.key_columns(rel);
-    args text;
+    fn text;
 BEGIN
     IF EXISTS (SELECT 1 FROM pgmesh.change_triggers t WHERE t.relid = rel
                AND t.key_columns IS NOT DISTINCT FROM cols)
@@ -143,14 +234,14 @@ BEGIN
                    ' FOR EACH STATEMENT EXECUTE FUNCTION pgmesh.record_truncate()', rel));
     PERFORM pgmesh.run_internal(format('ALTER TABLE %s ENABLE ALWAYS TRIGGER pgmesh_truncate', rel));
     IF cols IS NOT NULL THEN
-        args := (SELECT string_agg(quote_literal(c), ', ') FROM unnest(cols) AS c);
+        fn := pgmesh.tombstone_function(cols);
         PERFORM pgmesh.run_internal(format('CREATE TRIGGER pgmesh_tombstone AFTER DELETE ON %s'
-                       ' FOR EACH ROW EXECUTE FUNCTION pgmesh.record_tombstone(%s)', rel, args));
+                       ' FOR EACH ROW EXECUTE FUNCTION %s()', rel, fn));
         PERFORM pgmesh.run_internal(format('CREATE TRIGGER pgmesh_rekey AFTER UPDATE OF %s ON %s FOR EACH ROW WHEN (%s)'
-                       ' EXECUTE FUNCTION pgmesh.record_tombstone(%s)',
+                       ' EXECUTE FUNCTION %s()',
                        (SELECT string_agg(quote_ident(c), ', ') FROM unnest(cols) AS c), rel,
                        (SELECT string_agg(format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', c), ' OR ')
-                        FROM unnest(cols) AS c), args));
+                        FROM unnest(cols) AS c), fn));
         PERFORM pgmesh.run_internal(format('ALTER TABLE %s ENABLE ALWAYS TRIGGER pgmesh_tombstone', rel));
         PERFORM pgmesh.run_internal(format('ALTER TABLE %s ENABLE ALWAYS TRIGGER pgmesh_rekey', rel));
     END IF;
@@ -986,7 +1077,15 @@ GRANT USAGE ON SCHEMA pgmesh TO PUBLIC;
 GRANT SELECT ON pgmesh.schema_version, pgmesh.node, pgmesh.replication_sets, pgmesh.replicated_tables,
     pgmesh.set_streamable TO PUBLIC;
 
-INSERT INTO pgmesh.schema_version (version) VALUES (3)
+-- Version 4 builds tombstone keys from the key columns only, with a function per key: every table's
+-- triggers are installed again (the connector installs them after this script).
+DO $$ BEGIN
+    IF (SELECT version FROM pgmesh.schema_version) < 4 THEN
+        DELETE FROM pgmesh.change_triggers;
+    END IF;
+END $$;
+
+INSERT INTO pgmesh.schema_version (version) VALUES (4)
 ON CONFLICT (singleton) DO UPDATE SET version = greatest(pgmesh.schema_version.version, EXCLUDED.version);
 
 RESET pgmesh.internal_ddl;

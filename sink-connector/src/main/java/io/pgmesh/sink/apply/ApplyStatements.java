@@ -45,8 +45,13 @@ final class ApplyStatements {
                         + " ON CONFLICT (" + quoted(table.keyColumns()) + ") DO UPDATE SET "
                         + String.join(", ", assigned.stream().map(n -> SqlIdentifiers.quote(n) + " = EXCLUDED."
                         + SqlIdentifiers.quote(n)).toList())
-                        + " WHERE " + remoteWinsOver("t.xmin", "(SELECT ts FROM r)", "(SELECT node FROM r)") + " RETURNING 1");
-        return statement(table, withImage, List.of(write));
+                        + " WHERE " + remoteWinsOver("t.xmin", "(SELECT ts FROM r)", "(SELECT node FROM r)")
+                        + " RETURNING (t.xmax = 0) AS inserted, ").then(keyJsonOf(table, "t")).then(" AS key");
+        // an insert (not an update) may follow a local delete or key move that committed while the
+        // statement ran (INSERT ... ON CONFLICT then inserts): pgmesh.no_newer_tombstone looks again
+        Sql applied = Sql.of("EXISTS (SELECT 1 FROM w0 WHERE CASE WHEN w0.inserted THEN pgmesh.no_newer_tombstone("
+                + "?::oid, w0.key, (SELECT ts FROM r), (SELECT node FROM r)) ELSE true END)", Param.RELID);
+        return statement(table, withImage, List.of(write), applied);
     }
 
     /**
@@ -61,7 +66,7 @@ final class ApplyStatements {
                 .toList());
         Sql write = Sql.of("UPDATE " + table.id().quoted() + " AS t SET ").then(assignments).then(" FROM r WHERE ")
                 .then(keyMatch(table)).then(" AND " + remoteWinsOver("t.xmin", "r.ts", "r.node") + " RETURNING 1");
-        return statement(table, withImage, List.of(write));
+        return statement(table, withImage, List.of(write), unlessChangedConcurrently(table, "EXISTS (SELECT 1 FROM w0)"));
     }
 
     /**
@@ -76,7 +81,20 @@ final class ApplyStatements {
                 .then(" FROM r WHERE NOT EXISTS (SELECT 1 FROM loc) AND NOT EXISTS (SELECT 1 FROM tomb WHERE "
                         + TOMBSTONE_NOT_OLDER + ") ON CONFLICT (relid, key) DO UPDATE SET recorded_at = now()"
                         + " WHERE " + remoteWinsOver("d.xmin", "(SELECT ts FROM r)", "(SELECT node FROM r)") + " RETURNING 1");
-        return statement(table, withImage, List.of(delete, mark));
+        return statement(table, withImage, List.of(delete, mark),
+                unlessChangedConcurrently(table, "(EXISTS (SELECT 1 FROM w0) OR EXISTS (SELECT 1 FROM w1))"));
+    }
+
+    /**
+     * {@code applied}, unless the row the statement found had to give way to the remote change and
+     * yet the write (w0) changed nothing: a local transaction changed, deleted or moved the row
+     * while the statement ran, and pgmesh.changed_concurrently fails the apply so that the sink
+     * applies the transaction again and decides on the row as it is then.
+     */
+    private static Sql unlessChangedConcurrently(TargetTable table, String applied) {
+        return Sql.of("CASE WHEN NOT EXISTS (SELECT 1 FROM w0) AND EXISTS (SELECT 1 FROM loc, r WHERE ((loc.v).commit_ts,"
+                + " (loc.v).node COLLATE \"C\") < (r.ts, r.node COLLATE \"C\")) THEN pgmesh.changed_concurrently(?::oid, ",
+                Param.RELID).then(keyJson(table)).then(") ELSE " + applied + " END");
     }
 
     /** The text of {@code columns} of the row with the key, as their output functions print it. */
@@ -90,24 +108,26 @@ final class ApplyStatements {
                 .then(keyMatch(table));
     }
 
-    /** r (the remote version), loc (the local row's version), tomb (the newest tombstone), the writes, the report. */
-    private static Sql statement(TargetTable table, boolean withImage, List<Sql> writes) {
-        Sql loc = Sql.of("loc AS (SELECT " + versionOf("t.xmin") + " AS v" + (withImage ? ", to_jsonb(t) AS img" : "")
+    /**
+     * r (the remote version), loc (the local row's version), tomb (the newest tombstone), the
+     * writes w0, w1..., the report, with {@code applied} (over the writes) saying whether the change
+     * was written.
+     */
+    private static Sql statement(TargetTable table, boolean withImage, List<Sql> writes, Sql applied) {
+        Sql loc = Sql.of("loc AS (SELECT " + versionOf("t.xmin") + " AS v" + (withImage ? ", pgmesh.row_image(t) AS img" : "")
                 + " FROM " + table.id().quoted() + " AS t WHERE ").then(keyMatch(table)).then(")");
         Sql tomb = Sql.of("tomb AS (SELECT v FROM (SELECT " + versionOf("d.xmin") + " AS v FROM pgmesh.tombstones AS d"
                 + " WHERE d.relid = ?::oid AND d.key IN (", Param.RELID).then(keyJson(table))
                 .then(", '\"truncate\"'::jsonb) AND NOT EXISTS (SELECT 1 FROM loc)) AS x"
                         + " ORDER BY (v).commit_ts DESC, (v).node COLLATE \"C\" DESC LIMIT 1)");
         Sql sql = Sql.of("WITH ").then(REMOTE).then(", ").then(loc).then(", ").then(tomb);
-        List<String> applied = new ArrayList<>();
         for (int i = 0; i < writes.size(); i++) {
             sql = sql.then(", w" + i + " AS (").then(writes.get(i)).then(")");
-            applied.add("EXISTS (SELECT 1 FROM w" + i + ")");
         }
         return sql.then(" SELECT EXISTS (SELECT 1 FROM loc), (SELECT " + micros("(v).commit_ts") + " FROM loc),"
                 + " (SELECT (v).node FROM loc), EXISTS (SELECT 1 FROM tomb),"
-                + " (SELECT " + micros("(v).commit_ts") + " FROM tomb), (SELECT (v).node FROM tomb), "
-                + String.join(" OR ", applied) + (withImage ? ", (SELECT img FROM loc)" : ", NULL::jsonb"));
+                + " (SELECT " + micros("(v).commit_ts") + " FROM tomb), (SELECT (v).node FROM tomb), ")
+                .then(applied).then(withImage ? ", (SELECT img FROM loc)" : ", NULL::jsonb");
     }
 
     /*
@@ -146,7 +166,14 @@ final class ApplyStatements {
                 .toList());
     }
 
-    /** The key as tombstones store it: {column: to_jsonb(value)}, as pgmesh.record_tombstone() computes it. */
+    /** The key of row {@code alias} as tombstones store it, as {@link #keyJson} computes it from the key's text. */
+    private static Sql keyJsonOf(TargetTable table, String alias) {
+        return Sql.of("jsonb_build_object(").then(Sql.join(", ", table.keyColumns().stream()
+                .map(k -> Sql.of("?::text, to_jsonb(" + alias + "." + SqlIdentifiers.quote(k) + ")", new Param.Constant(k)))
+                .toList())).then(")");
+    }
+
+    /** The key as tombstones store it: {column: to_jsonb(value)}, as the tombstone triggers compute it. */
     private static Sql keyJson(TargetTable table) {
         return Sql.of("jsonb_build_object(").then(Sql.join(", ", table.keyColumns().stream()
                 .map(k -> Sql.of("?::text, to_jsonb(?::" + typeOf(table, k) + ")", new Param.Constant(k),

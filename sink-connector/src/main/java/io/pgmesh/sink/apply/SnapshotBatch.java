@@ -102,6 +102,7 @@ final class SnapshotBatch {
             s.setArray(i++, array);
         }
         s.setLong(i, table.relid());
+        s.setLong(i + 1, table.relid());
         List<Row> left = new ArrayList<>();
         try (ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
@@ -114,7 +115,10 @@ final class SnapshotBatch {
 
     /**
      * The statement: {@code s} the rows as text with their ordinal, {@code cand} those with
-     * neither a row nor a tombstone, {@code w} the insert; it returns the ordinals not inserted.
+     * neither a row nor a tombstone, {@code w} the insert, {@code chk} a second look for tombstones
+     * of the inserted rows (pgmesh.no_tombstones: a local transaction may have inserted and deleted
+     * such a row while the statement ran, which fails the apply for another attempt); it returns
+     * the ordinals not inserted.
      */
     static String statement(TargetTable table, List<TargetTable.Column> columns) {
         List<String> aliases = new ArrayList<>();
@@ -127,6 +131,9 @@ final class SnapshotBatch {
                 .collect(Collectors.joining(" AND "));
         String keyJson = "jsonb_build_object(" + table.keyColumns().stream()
                 .map(k -> quoteLiteral(k) + "::text, to_jsonb(" + typed(table, columns, k, "s") + ")")
+                .collect(Collectors.joining(", ")) + ")";
+        String insertedKeyJson = "jsonb_build_object(" + table.keyColumns().stream()
+                .map(k -> quoteLiteral(k) + "::text, to_jsonb(w." + SqlIdentifiers.quote(k) + ")")
                 .collect(Collectors.joining(", ")) + ")";
         String inserted = table.keyColumns().stream()
                 .map(k -> "w." + SqlIdentifiers.quote(k) + " = " + typed(table, columns, k, "s"))
@@ -142,8 +149,11 @@ final class SnapshotBatch {
                 + table.id().quoted() + " (" + columns.stream().map(c -> SqlIdentifiers.quote(c.name()))
                 .collect(Collectors.joining(", ")) + ") SELECT " + String.join(", ", values)
                 + " FROM cand ON CONFLICT DO NOTHING RETURNING " + table.keyColumns().stream()
-                .map(SqlIdentifiers::quote).collect(Collectors.joining(", ")) + ") SELECT s.ord FROM s WHERE NOT EXISTS"
-                + " (SELECT 1 FROM w WHERE " + inserted + ") ORDER BY s.ord";
+                .map(SqlIdentifiers::quote).collect(Collectors.joining(", ")) + "), chk AS (SELECT"
+                + " pgmesh.no_tombstones(?::oid, array_agg(" + insertedKeyJson + ")) AS ok FROM w)"
+                // chk is read whatever the rows are: by a branch of its own that never returns a row
+                + " SELECT ord FROM (SELECT s.ord FROM s WHERE NOT EXISTS (SELECT 1 FROM w WHERE " + inserted + ")"
+                + " UNION ALL SELECT NULL FROM chk WHERE NOT chk.ok) AS x ORDER BY ord";
     }
 
     /** Key column {@code k} of relation {@code alias} (s or cand), cast to its type. */

@@ -102,7 +102,7 @@ class LastUpdateWinsIT {
                 "DROP TABLE pgmesh.exceptions",
                 "UPDATE pgmesh.schema_version SET version = 1");
         NodeSchema.bootstrap(connection, new NodeName("me"));
-        assertEquals("3", server.queryValue(DB, "SELECT version FROM pgmesh.schema_version"));
+        assertEquals("4", server.queryValue(DB, "SELECT version FROM pgmesh.schema_version"));
         assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM pgmesh.exceptions"));
         assertEquals("0/42|0", server.queryValue(DB, "SELECT lsn || '|' || transactions FROM pgmesh.applied_origins"
                 + " WHERE origin = 'old'"));
@@ -193,6 +193,117 @@ class LastUpdateWinsIT {
         assertFalse(apply(update(1, "older remote"), new Version(T0 + 1, "n1")).result().applied());
         long later = Instant.now().plus(1, ChronoUnit.HOURS).toEpochMilli() * 1000;
         assertTrue(apply(update(1, "newer remote"), new Version(later, "n1")).result().applied());
+    }
+
+    /*
+     * Races with the node's own writers. PostgreSQL's INSERT ... ON CONFLICT inserts when the row it
+     * conflicted with is deleted (or moved to another key) by a transaction that commits while it
+     * waits, although the statement had found the row, and not its tombstone, at its start: a remote
+     * change older than that local delete would bring the row back on this node only (the
+     * ThreeNodeMeshIT divergence). The statements look again and fail with serialization_failure;
+     * applied again, the change meets the delete.
+     */
+
+    @Test
+    void anOlderRemoteUpsertThatMeetsALocalDeleteCommittingMeanwhileIsAppliedAgainAndStaysOut() throws Exception {
+        server.execute(DB, "INSERT INTO t VALUES (1, 'local')");
+        SQLException raced = raceWithLocal("DELETE FROM t WHERE id = 1", () -> apply(update(1, "older remote"),
+                new Version(T0, "n1")));
+        assertEquals("40001", raced.getSQLState(), raced.getMessage());
+        connection.rollback();
+        assertFalse(apply(update(1, "older remote"), new Version(T0, "n1")).result().applied());
+        assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM t"));
+    }
+
+    @Test
+    void anOlderRemoteUpsertThatMeetsALocalKeyMoveCommittingMeanwhileIsAppliedAgainAndStaysOut() throws Exception {
+        server.execute(DB, "INSERT INTO t VALUES (1, 'local')");
+        SQLException raced = raceWithLocal("UPDATE t SET id = 2 WHERE id = 1", () -> apply(update(1, "older remote"),
+                new Version(T0, "n1")));
+        assertEquals("40001", raced.getSQLState(), raced.getMessage());
+        connection.rollback();
+        assertFalse(apply(update(1, "older remote"), new Version(T0, "n1")).result().applied());
+        assertEquals("2:local", server.queryValue(DB, "SELECT string_agg(id || ':' || v, ',') FROM t"));
+    }
+
+    @Test
+    void aRemoteInsertThatMeetsALocalInsertAndDeleteCommittingMeanwhileIsAppliedAgainAndStaysOut() throws Exception {
+        SQLException raced = raceWithLocal("INSERT INTO t VALUES (1, 'local'); DELETE FROM t WHERE id = 1",
+                () -> apply(insert(1, "older remote"), new Version(T0, "n1")));
+        assertEquals("40001", raced.getSQLState(), raced.getMessage());
+        connection.rollback();
+        assertFalse(apply(insert(1, "older remote"), new Version(T0, "n1")).result().applied());
+        assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM t"));
+    }
+
+    @Test
+    void aRemoteDeleteThatFindsItsRowDeletedMeanwhileIsAppliedAgainKeepingTheNewerTombstone() throws Exception {
+        apply(insert(1, "x"), new Version(T0, "n1"));
+        SQLException raced = raceWithLocal("DELETE FROM t WHERE id = 1", () -> apply(delete(1), new Version(T0 + 5, "n2")));
+        assertEquals("40001", raced.getSQLState(), raced.getMessage());
+        connection.rollback();
+        assertFalse(apply(delete(1), new Version(T0 + 5, "n2")).result().applied());
+        assertEquals("me", server.queryValue(DB, "SELECT (pgmesh.xact_version(xmin)).node FROM pgmesh.tombstones"));
+    }
+
+    @Test
+    void snapshotRowsThatMeetALocalInsertAndDeleteCommittingMeanwhileGoToTheRowStatement() throws Exception {
+        TargetTable t = table();
+        SQLException raced = raceWithLocal("INSERT INTO t VALUES (1, 'local'); DELETE FROM t WHERE id = 1", () -> {
+            begin(new Version(T0, "n1"));
+            SnapshotBatch batch = new SnapshotBatch();
+            RowChange row = insert(1, "copied");
+            batch.add(null, t, row, ChangeApplier.columnsOf(t, row.image()));
+            batch.insert(connection, applier::prepare);
+            return null;
+        });
+        assertEquals("40001", raced.getSQLState(), raced.getMessage());
+        connection.rollback();
+        assertFalse(apply(insert(1, "copied"), new Version(T0, "n1")).result().applied());
+        assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM t"));
+    }
+
+    /** What a remote apply must do with the row a local transaction is writing. */
+    private interface RemoteApply {
+        Object run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code local} in a local transaction left open, starts {@code remote} (which waits for
+     * that transaction's row lock), commits the local transaction once the remote apply waits, and
+     * returns the error the remote apply failed with.
+     */
+    private SQLException raceWithLocal(String local, RemoteApply remote) throws Exception {
+        try (Connection writer = server.connect(DB)) {
+            writer.setAutoCommit(false);
+            try (var s = writer.createStatement()) {
+                s.execute(local);
+            }
+            int backend;
+            try (var s = connection.createStatement(); var rs = s.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                backend = rs.getInt(1);
+            }
+            connection.commit();
+            var outcome = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    remote.run();
+                    return null;
+                } catch (SQLException e) {
+                    return e;
+                }
+            });
+            org.awaitility.Awaitility.await("the remote apply waits for the local transaction")
+                    .atMost(java.time.Duration.ofSeconds(30)).until(() -> "Lock".equals(server.queryValue(DB,
+                            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = " + backend)));
+            writer.commit();
+            SQLException e = outcome.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            if (e == null) {
+                throw new AssertionError("the remote apply did not notice the local transaction: " + server.query(DB,
+                        "SELECT id, v FROM t"));
+            }
+            return e;
+        }
     }
 
     @Test
