@@ -38,6 +38,13 @@ public final class TypesTable {
              NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
              NULL, NULL, NULL, NULL)""";
 
+    /**
+     * A row whose {@code json} value holds {@code \u0000}: valid json, but without a jsonb (or
+     * text) form, so anything that turns the whole row into jsonb fails on it.
+     */
+    public static final String ROW_WITH_NUL_ESCAPE = "INSERT INTO alltypes (id, c_text, c_json, c_big) VALUES"
+            + " (10, 'json with \\u0000', '{\"a\": \"\\u0000\", \"b\": [\"x\\u0000y\"]}', 'nul')";
+
     /** Every column of every row as its output function prints it, NULL as NULL, in id order. */
     public static final String SELECT_AS_TEXT = "SELECT id, to_jsonb(t)::text FROM (SELECT id, c_int2, c_int4, c_int8,"
             + " c_numeric::text, c_numeric_p::text, c_float4::text, c_float8::text, c_text, c_varchar, c_char::text,"

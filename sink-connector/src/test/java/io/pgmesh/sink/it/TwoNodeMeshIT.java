@@ -150,11 +150,30 @@ class TwoNodeMeshIT {
 
     @Test
     @Order(3)
-    void everyColumnTypeReplicatesWithEveryValueEqualAsText() {
+    void everyColumnTypeReplicatesInsertedUpdatedMovedAndDeletedOnEveryNode() {
+        for (PostgresNode writer : List.of(n1(), n2())) {
+            PostgresNode other = writer == n1() ? n2() : n1();
+            writer.execute(Mesh.DATABASE, TypesTable.ROWS, TypesTable.ROW_WITH_NUL_ESCAPE);
+            assertTypesTablesEqual(4);
+            other.execute(Mesh.DATABASE, "UPDATE alltypes SET c_text = coalesce(c_text, '') || ' updated',"
+                    + " c_int4 = coalesce(c_int4, 0) - 1");
+            assertTypesTablesEqual(4);
+            writer.execute(Mesh.DATABASE, "UPDATE alltypes SET id = id + 100");
+            assertTypesTablesEqual(4);
+            other.execute(Mesh.DATABASE, "DELETE FROM alltypes WHERE id = 110");
+            assertTypesTablesEqual(3);
+            writer.execute(Mesh.DATABASE, "DELETE FROM alltypes");
+            assertTypesTablesEqual(0);
+        }
         n1().execute(Mesh.DATABASE, TypesTable.ROWS);
+        assertTypesTablesEqual(3);
+    }
+
+    /** Waits for both nodes to have everything, then compares the types table as text on both. */
+    private static void assertTypesTablesEqual(int rows) {
         mesh.awaitSynced(WAIT);
         List<List<String>> onN1 = n1().query(Mesh.DATABASE, TypesTable.SELECT_AS_TEXT);
-        assertEquals(3, onN1.size());
+        assertEquals(rows, onN1.size(), onN1.toString());
         assertEquals(onN1, n2().query(Mesh.DATABASE, TypesTable.SELECT_AS_TEXT));
     }
 

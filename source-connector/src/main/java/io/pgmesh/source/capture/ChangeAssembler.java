@@ -119,7 +119,7 @@ public final class ChangeAssembler {
         } else if (message instanceof Insert i) {
             return change(insert(i));
         } else if (message instanceof Update u) {
-            return change(update(u));
+            return updateAndMovedAway(u);
         } else if (message instanceof Delete d) {
             return change(delete(d));
         } else if (message instanceof Truncate t) {
@@ -161,7 +161,8 @@ public final class ChangeAssembler {
             String type = "???".equals(types.get(i)) ? announcedTypes.getOrDefault(c.typeOid(), "???") : types.get(i);
             resolved.add(new RelationInfo.Column(c.name(), type, c.key()));
         }
-        relations.put(relation.relationId(), new RelationInfo(relation.relationId(), table, resolved));
+        relations.put(relation.relationId(), new RelationInfo(relation.relationId(), table, resolved,
+                relation.replicaIdentity() == 'f'));
         return List.of();
     }
 
@@ -193,6 +194,48 @@ public final class ChangeAssembler {
         List<ColumnValue> columns = columnValues(rel, update.newTuple(), false);
         List<ColumnValue> oldKey = update.oldTuple() == null ? null : columnValues(rel, update.oldTuple().values(), true);
         return new RowChange(rel, Operation.UPDATE, null, new RowImage(Operation.UPDATE, rel.table(), columns, oldKey));
+    }
+
+    /**
+     * The update's event and, when it changed the row's key, a tombstone of the old key after it:
+     * the topic keeps the latest record of every key, and without one the old key's last record
+     * (its insert, say) would stay, and a reseed from the topic would bring the moved row back. The
+     * update still carries the old key, which tells a sink to move the row (and where to find
+     * unchanged TOASTed values); for a sink the tombstone then deletes a row that is gone already.
+     */
+    private List<ChangeEvent> updateAndMovedAway(Update update) throws SQLException {
+        RowChange change = update(update);
+        List<ChangeEvent> events = new ArrayList<>(change(change));
+        if (change != null && movesKey((RowImage) change.value(), change.relation())) {
+            List<KeyColumn> oldKey = new ArrayList<>();
+            for (ColumnValue c : ((RowImage) change.value()).oldKey()) {
+                oldKey.add(new KeyColumn(c.name(), c.value()));
+            }
+            events.addAll(change(new RowChange(change.relation(), Operation.DELETE,
+                    ChangeKey.row(change.relation().table(), oldKey), null)));
+        }
+        return events;
+    }
+
+    /**
+     * Whether an update changed the row's key: pgoutput sends the old key then (and with replica
+     * identity FULL, the whole old row on every update, where records are keyed by whole rows: no
+     * tombstone is written for those).
+     */
+    private static boolean movesKey(RowImage image, RelationInfo rel) {
+        if (image.oldKey() == null || !rel.hasKey() || rel.fullIdentity()) {
+            return false;
+        }
+        java.util.Map<String, String> newKey = new java.util.HashMap<>();
+        for (KeyColumn k : keyColumns(image.columns(), rel)) {
+            newKey.put(k.name(), k.value());
+        }
+        for (ColumnValue old : image.oldKey()) {
+            if (!java.util.Objects.equals(newKey.get(old.name()), old.value())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private RowChange delete(Delete delete) {

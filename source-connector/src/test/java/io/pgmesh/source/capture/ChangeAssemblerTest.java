@@ -104,12 +104,45 @@ class ChangeAssemblerTest {
     }
 
     @Test
-    void anUpdateThatChangesTheKeyCarriesTheOldKeyAndIsKeyedByTheNewOne() throws SQLException {
-        ChangeEvent e = feed("update_key_change").get(0);
+    void anUpdateThatChangesTheKeyCarriesTheOldKeyIsKeyedByTheNewOneAndTombstonesTheOldOne() throws SQLException {
+        List<ChangeEvent> events = feed("update_key_change");
+        assertEquals(2, events.size());
+        ChangeEvent e = events.get(0);
         assertEquals(Operation.UPDATE, e.headers().op());
         assertEquals(ChangeKey.row(T1, List.of(new KeyColumn("id", "10"))), e.key());
         assertEquals(List.of(ColumnValue.of("id", "integer", "1")), ((RowImage) e.value()).oldKey());
-        assertNull(((RowImage) feed("update_plain").get(0).value()).oldKey());
+        assertEquals(0, e.headers().txSeq());
+        assertTrue(!e.headers().txLast());
+
+        ChangeEvent movedAway = events.get(1);
+        assertEquals(Operation.DELETE, movedAway.headers().op());
+        assertNull(movedAway.value(), "the old key's record is a tombstone, so compaction drops the old row");
+        assertEquals(ChangeKey.row(T1, List.of(new KeyColumn("id", "1"))), movedAway.key());
+        assertEquals(1, movedAway.headers().txSeq());
+        assertTrue(movedAway.headers().txLast());
+        assertEquals(e.headers().commitLsn(), movedAway.headers().commitLsn());
+
+        List<ChangeEvent> plain = feed("update_plain");
+        assertEquals(1, plain.size());
+        assertNull(((RowImage) plain.get(0).value()).oldKey());
+    }
+
+    @Test
+    void anUpdateUnderReplicaIdentityFullWritesNoTombstoneThoughItCarriesTheOldRow() throws SQLException {
+        ChangeAssembler assembler = assembler(StreamPosition.START, Set.of());
+        Lsn lsn = Lsn.parse("0/100");
+        List<PgOutputMessage> messages = List.of(new Begin(lsn, 1_000_000L, 7),
+                new Relation(1, "fx", "t1", 'f', List.of(new Relation.Column(true, "id", 23, -1),
+                        new Relation.Column(true, "name", 25, -1))),
+                new io.pgmesh.source.decode.Update(1, new io.pgmesh.source.decode.OldTuple(true, tuple("1", "old")),
+                        tuple("1", "new")),
+                new Commit(0, lsn, Lsn.parse("0/200"), 1_000_000L));
+        List<ChangeEvent> events = feed(assembler, messages);
+        assertEquals(List.of(Operation.UPDATE), events.stream().map(ev -> ev.headers().op()).toList());
+    }
+
+    private static TupleData tuple(String... texts) {
+        return new TupleData(java.util.Arrays.stream(texts).map(t -> (TupleValue) new TupleValue.Text(t)).toList());
     }
 
     @Test
