@@ -1,7 +1,7 @@
 package io.pgmesh.cli;
 
-/** A failure pgmeshctl reports as one line saying what went wrong and what to do; exit status 1. */
-public final class CliException extends RuntimeException {
+/** A failure pgmeshctl reports: what went wrong and what to do (one line, with any trace after it); exit status 1. */
+public class CliException extends RuntimeException {
 
     public CliException(String message) {
         super(message);

@@ -91,6 +91,11 @@ public final class ConnectClient {
         call("PUT", "connectors/" + encode(connector) + "/resume", null);
     }
 
+    /** Restarts the connector's FAILED instance and FAILED tasks, if any. */
+    public void restartFailed(String connector) {
+        call("POST", "connectors/" + encode(connector) + "/restart?includeTasks=true&onlyFailed=true", null);
+    }
+
     public void resetOffsets(String connector) {
         call("DELETE", "connectors/" + encode(connector) + "/offsets", null);
     }

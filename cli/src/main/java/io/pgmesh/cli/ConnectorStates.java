@@ -26,15 +26,7 @@ public final class ConnectorStates {
             if (status == null) {
                 return false;
             }
-            for (JsonNode task : status.path("tasks")) {
-                if ("FAILED".equals(task.path("state").asText())) {
-                    throw new CliException("a task of " + connector + " FAILED: " + firstLine(task.path("trace").asText())
-                            + " (GET /connectors/" + connector + "/status shows the whole trace)");
-                }
-            }
-            if ("FAILED".equals(status.path("connector").path("state").asText())) {
-                throw new CliException(connector + " FAILED: " + firstLine(status.path("connector").path("trace").asText()));
-            }
+            throwIfFailed(connector, status);
             boolean tasksRunning = status.path("tasks").size() > 0;
             for (JsonNode task : status.path("tasks")) {
                 tasksRunning &= "RUNNING".equals(task.path("state").asText());
@@ -68,6 +60,45 @@ public final class ConnectorStates {
                 throw new CliException("interrupted while waiting for " + what);
             }
         }
+    }
+
+    /**
+     * Throws, with the failure's trace, when the connector or one of its tasks is FAILED: a wait
+     * for progress that a FAILED task cannot make ends there rather than at the timeout.
+     */
+    public void throwIfFailed(String connector) {
+        JsonNode status = connect.status(connector);
+        if (status != null) {
+            throwIfFailed(connector, status);
+        }
+    }
+
+    private static void throwIfFailed(String connector, JsonNode status) {
+        for (JsonNode task : status.path("tasks")) {
+            if ("FAILED".equals(task.path("state").asText())) {
+                throw failed("task " + task.path("id").asText() + " of " + connector, task.path("trace").asText());
+            }
+        }
+        if ("FAILED".equals(status.path("connector").path("state").asText())) {
+            throw failed(connector, status.path("connector").path("trace").asText());
+        }
+    }
+
+    private static ConnectorFailedException failed(String what, String trace) {
+        return new ConnectorFailedException(what + " FAILED: " + firstLine(trace) + rootCause(trace)
+                + "\nFix what it names and restart it (POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true),"
+                + " then run the command again. Its trace:\n" + trace.strip());
+    }
+
+    /** The last "Caused by:" line of a trace, on a line of its own, or nothing. */
+    private static String rootCause(String trace) {
+        String cause = null;
+        for (String line : trace.split("\n")) {
+            if (line.startsWith("Caused by: ")) {
+                cause = line;
+            }
+        }
+        return cause == null ? "" : "\n" + cause;
     }
 
     static String firstLine(String trace) {

@@ -46,20 +46,30 @@ public final class Membership {
      */
     public void addNode(String node, Connector source, Connector sink, String seed) {
         MeshTopology mesh = MeshTopology.of(connect.connectors());
-        if (mesh.source(node).isPresent() || mesh.sink(node).isPresent()) {
-            throw new CliException("node " + node + " already has connectors in this Connect cluster; to rebuild it,"
-                    + " use reseed");
-        }
         requireNode(node, source, "source");
         requireNode(node, sink, "sink");
+        String newTopic = topicOf(node, source.config());
+        boolean resuming = mesh.source(node).isPresent() || mesh.sink(node).isPresent();
+        if (resuming) {
+            requireNotJoined(node, newTopic, mesh);
+        }
         Connector seedSource = mesh.requireSource(seed);
         List<String> peers = new ArrayList<>(mesh.sources().keySet());
+        peers.remove(node);
         for (String peer : peers) {
             mesh.requireSink(peer);
         }
-        String newTopic = topicOf(node, source.config());
         out.printf("Adding node %s to the mesh of %s, seeded from %s's topic %s%n", node, peers, seed,
                 seedSource.topic());
+        if (resuming) {
+            // an earlier add-node of this node stopped part way (a FAILED task, a timeout): go on from there
+            out.printf("  node %s has connectors from an add-node that did not finish: resuming it%n", node);
+            for (Connector c : List.of(source, sink)) {
+                if (connect.status(c.name()) != null) {
+                    connect.restartFailed(c.name());
+                }
+            }
+        }
 
         connect.putConfig(source.name(), source.config());
         awaitRunning(source.name());
@@ -84,6 +94,16 @@ public final class Membership {
             out.printf("  sink %s of %s now reads %s too%n", peerSink.name(), peer, newTopic);
         }
         out.printf("Node %s joined: it applies every peer's changes and every peer applies its own.%n", node);
+    }
+
+    /** Refuses a node that peers already read: it is in the mesh, and adding it again would seed it anew. */
+    private static void requireNotJoined(String node, String topic, MeshTopology mesh) {
+        for (Map.Entry<String, Connector> e : mesh.sinks().entrySet()) {
+            if (!e.getKey().equals(node) && e.getValue().topics().contains(topic)) {
+                throw new CliException("node " + node + " is in the mesh already: the sink of " + e.getKey() + " reads "
+                        + topic + ". To rebuild it, use reseed; to take it out, remove-node");
+            }
+        }
     }
 
     /**
@@ -181,6 +201,7 @@ public final class Membership {
         long target = Math.max(0, end - 1);
         long[] lastPrinted = {System.nanoTime()};
         await("sink " + sink.name() + " caught up with " + topic, () -> {
+            states.throwIfFailed(sink.name());
             OptionalLong at = connect.sinkOffset(sink.name(), topic, 0);
             if (System.nanoTime() - lastPrinted[0] > TimeUnit.SECONDS.toNanos(10)) {
                 out.printf("    %s at offset %s of %d%n", sink.name(), at.isPresent() ? at.getAsLong() : "-", target);

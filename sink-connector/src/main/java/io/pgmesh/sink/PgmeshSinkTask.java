@@ -116,7 +116,7 @@ public final class PgmeshSinkTask extends SinkTask {
             try {
                 Optional<Long> rewind = applier.process(change);
                 if (rewind.isPresent()) {
-                    context.offset(tp, rewind.get());
+                    rewind(tp, rewind.get());
                     rewound.add(tp);
                 }
             } catch (SQLException e) {
@@ -147,12 +147,12 @@ public final class PgmeshSinkTask extends SinkTask {
         if (sentTogether) {
             LOG.info("Applying {} failed ({}); applying that transaction again from offset {} one change at a time,"
                     + " to tell which change fails", tp, e.getMessage(), rewind);
-            context.offset(tp, rewind);
+            rewind(tp, rewind);
             return Duration.ZERO;
         }
         if (!SqlStateClassifier.classify(e).retriable()) {
             if (applier.discardAfterFailure(change, e)) {
-                context.offset(tp, rewind);
+                rewind(tp, rewind);
                 return Duration.ZERO;
             }
             ConnectException failure = ConnectSqlErrors.toConnectException(doing, e);
@@ -204,8 +204,17 @@ public final class PgmeshSinkTask extends SinkTask {
             throw new ConnectException(gaveUp.get(), cause);
         }
         LOG.warn("{} {} from offset {} in {} ms: {}", doingNow, tp, rewind, delay.toMillis(), detail);
-        context.offset(tp, rewind);
+        rewind(tp, rewind);
         return delay;
+    }
+
+    /** Has Connect deliver {@code tp} again from {@code offset}: always a real position, never -1. */
+    private void rewind(TopicPartition tp, long offset) {
+        if (offset < 0) {
+            throw new IllegalStateException("pgmesh would rewind " + tp + " to offset " + offset
+                    + ", which is not a position: please report this; restarting the task resumes where the database stands");
+        }
+        context.offset(tp, offset);
     }
 
     private RetryBudget budget(TopicPartition tp) {

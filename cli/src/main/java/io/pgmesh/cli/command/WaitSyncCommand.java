@@ -1,6 +1,10 @@
 package io.pgmesh.cli.command;
 
+import io.pgmesh.cli.CliException;
+import io.pgmesh.cli.ConnectorFailedException;
+import io.pgmesh.cli.ConnectorStates;
 import io.pgmesh.cli.cluster.ClusterFile;
+import io.pgmesh.cli.cluster.ConnectorPlan;
 import io.pgmesh.cli.cluster.NodeSpec;
 import io.pgmesh.cli.status.SyncWait;
 import io.pgmesh.common.Lsn;
@@ -41,11 +45,26 @@ final class WaitSyncCommand implements Callable<Integer> {
         for (NodeSpec peer : of) {
             events.put(peer, sync.emit(peer));
         }
+        ConnectorStates states = new ConnectorStates(target.connectClient(), target.timeout());
         events.forEach((peer, event) -> {
-            Duration took = sync.await(waiting, peer, event, target.timeout());
+            Duration took = sync.await(waiting, peer, event, target.timeout(), () -> {
+                throwIfFailed(states, ConnectorPlan.sinkName(waiting));
+                throwIfFailed(states, ConnectorPlan.sourceName(peer));
+            });
             context.out().printf("%s has applied everything %s committed up to its sync event at %s (%d ms)%n",
                     waiting.name(), peer.name(), event, took.toMillis());
         });
         return 0;
+    }
+
+    /** Ends the wait when a connector it depends on FAILED; a Connect that does not answer only leaves the wait to its bound. */
+    private static void throwIfFailed(ConnectorStates states, String connector) {
+        try {
+            states.throwIfFailed(connector);
+        } catch (ConnectorFailedException e) {
+            throw e;
+        } catch (CliException unreachable) {
+            // the databases tell whether the node caught up; Connect is only asked why it may not
+        }
     }
 }

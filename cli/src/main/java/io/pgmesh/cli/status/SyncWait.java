@@ -45,6 +45,14 @@ public final class SyncWait {
      * @throws CliException after {@code timeout}
      */
     public Duration await(NodeSpec node, NodeSpec peer, Lsn lsn, Duration timeout) {
+        return await(node, peer, lsn, timeout, () -> { });
+    }
+
+    /**
+     * As {@link #await(NodeSpec, NodeSpec, Lsn, Duration)}, running {@code check} on every look
+     * (it throws to end the wait early, when the connectors that must make the progress FAILED).
+     */
+    public Duration await(NodeSpec node, NodeSpec peer, Lsn lsn, Duration timeout, Runnable check) {
         long started = System.nanoTime();
         long deadline = started + timeout.toNanos();
         try (Connection c = open(node); PreparedStatement s = c.prepareStatement(
@@ -60,6 +68,7 @@ public final class SyncWait {
                 if (!applied.isBefore(lsn)) {
                     return Duration.ofNanos(System.nanoTime() - started);
                 }
+                check.run();
                 if (System.nanoTime() > deadline) {
                     throw new CliException("node " + node.name() + " has not applied " + peer.name() + "'s sync event at "
                             + lsn + " after " + timeout.toSeconds() + " s (it stands at " + applied + " of "

@@ -599,13 +599,15 @@ public final class PartitionApplier implements AutoCloseable {
 
     /**
      * Undoes the open transaction after a failure and returns where the partition must be read
-     * again from: the end of the last transaction that committed (or was passed over).
+     * again from: the end of the last transaction that committed (or was passed over), or, before
+     * the first one ended, the first offset of this session (where that transaction began); -1
+     * only when no record was delivered yet, and then there is nothing to read again.
      */
     public long rollback() {
         rollbackQuietly();
         oneByOne = true;
         failedAmongOthers = false;
-        long rewind = durableOffset >= 0 ? durableOffset : nextOffset;
+        long rewind = durableOffset >= 0 ? durableOffset : firstDelivered;
         nextOffset = rewind;
         return rewind;
     }

@@ -8,6 +8,7 @@ import io.pgmesh.testkit.Mesh;
 import io.pgmesh.testkit.connect.ConnectCluster;
 import java.time.Duration;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,5 +55,34 @@ class ApplyFailureIT {
         mesh.awaitSynced(WAIT);
         assertEquals(mesh.digest("n1", "t"), mesh.digest("n2", "t"));
         assertEquals("3", mesh.server("n2").queryValue(Mesh.DATABASE, "SELECT count(*) FROM t"));
+    }
+
+    /**
+     * A sink's very first transaction (here the initial copy of a table the peer does not have yet:
+     * a snapshot carries rows, not the DDL) waits for the table and is applied whole once it is
+     * there. The retry once handed Connect offset -1 ("seek offset must not be a negative number")
+     * and failed the task; a first transaction failing part way rewound to its middle.
+     */
+    @Test
+    void aSinksFirstTransactionWaitsForItsTableAndIsAppliedWholeOnceItIsThere() {
+        try (Mesh late = Mesh.start(connect, List.of("m1", "m2"), List.of(), (node, server) -> {
+            if (node.equals("m1")) {
+                server.execute(Mesh.DATABASE, "CREATE TABLE early (id int PRIMARY KEY, v text)",
+                        "INSERT INTO early SELECT g, 'copied ' || g FROM generate_series(1, 500) AS g");
+            }
+        }, c -> c, c -> c)) {
+            Awaitility.await("m2's sink keeps waiting for table early, RUNNING").atMost(WAIT).during(Duration.ofSeconds(20))
+                    .until(() -> {
+                        connect.assertNotFailed("sink-m2");
+                        return true;
+                    });
+            assertEquals("0", late.server("m2").queryValue(Mesh.DATABASE,
+                    "SELECT count(*) FROM pg_tables WHERE tablename = 'early'"));
+            late.server("m2").execute(Mesh.DATABASE, "SET pgmesh.ddl_replication = off",
+                    "CREATE TABLE early (id int PRIMARY KEY, v text)");
+            late.awaitSynced(WAIT);
+            assertEquals(late.digest("m1", "early"), late.digest("m2", "early"));
+            assertEquals("500", late.server("m2").queryValue(Mesh.DATABASE, "SELECT count(*) FROM early"));
+        }
     }
 }
