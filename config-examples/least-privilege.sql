@@ -4,10 +4,12 @@
 -- replicate (or use ALTER DEFAULT PRIVILEGES as shown). Replace the passwords, or set them with
 -- \password. LeastPrivilegeIT runs a two-node mesh with exactly these statements.
 
--- The source: logical replication (REPLICATION) and reading the published tables for the
--- initial snapshot. pgmesh's own catalog tables it reads are readable by everyone.
+-- The source: logical replication (REPLICATION), reading the published tables for the initial
+-- snapshot, and reporting whether it makes progress. pgmesh's own catalog tables it reads are
+-- readable by everyone.
 CREATE ROLE pgmesh_source LOGIN REPLICATION PASSWORD 'change-me-source';
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO pgmesh_source;
+GRANT INSERT, UPDATE ON pgmesh.connector_health TO pgmesh_source;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO pgmesh_source;
 
 -- The sink: writes on the replicated tables, pgmesh's bookkeeping, the replication-origin
@@ -18,7 +20,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLES TO pgmesh_sink;
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO pgmesh_sink;
 GRANT SELECT, INSERT, UPDATE, DELETE ON pgmesh.sink_progress, pgmesh.applied_origins, pgmesh.tombstones,
-    pgmesh.conflicts, pgmesh.conflict_counters, pgmesh.exceptions TO pgmesh_sink;
+    pgmesh.conflicts, pgmesh.conflict_counters, pgmesh.exceptions, pgmesh.connector_health TO pgmesh_sink;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA pgmesh TO pgmesh_sink;
 GRANT EXECUTE ON FUNCTION pg_catalog.pg_replication_origin_create(text),
     pg_catalog.pg_replication_origin_session_setup(text),

@@ -65,8 +65,10 @@ class PgmeshctlIT {
                 source:
                   heartbeat.interval.ms: 1000
                   topic.replication.factor: 1
+                  stall.timeout.ms: 20000
                 sink:
                   retry.backoff.ms: 200
+                  stall.timeout.ms: 20000
                 nodes:
                   - name: n1
                     host: %s
@@ -164,6 +166,57 @@ class PgmeshctlIT {
 
     @Test
     @Order(4)
+    void aSinkWhoseDatabaseMakesNoProgressIsReportedStalledWhileConnectSaysRunning() throws Exception {
+        try (java.sql.Connection blocker = n2.connect(DB)) {
+            blocker.setAutoCommit(false);
+            try (var s = blocker.createStatement()) {
+                s.execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE");
+            }
+            n1.execute(DB, "INSERT INTO items SELECT g, 'behind a lock' FROM generate_series(2000, 2009) AS g");
+            JsonNode stall = awaitStall("n2", "pgmesh-sink-n2");
+            assertTrue(stall.path("waitingFor").asText().contains("its task to apply pgmesh.n1-0"), stall.toString());
+            assertEquals("RUNNING", connect.status("pgmesh-sink-n2").path("tasks").get(0).path("state").asText(),
+                    "Connect still says RUNNING");
+            assertEquals(1.0, stalledMetric("pgmesh-sink-n2"), "the connector's stalled metric");
+            Result text = pgmeshctl("status");
+            assertEquals(1, text.status(), "status fails while a connector is stalled: " + text.output());
+            assertTrue(text.output().contains("STALLED pgmesh-sink-n2 since"), text.output());
+            blocker.commit();
+        }
+        awaitNoStall("n2", "pgmesh-sink-n2");
+        assertEquals(0.0, stalledMetric("pgmesh-sink-n2"));
+        Awaitility.await("n2 caught up").atMost(WAIT).until(() -> n2.queryValue(DB,
+                "SELECT count(*) FROM items WHERE v = 'behind a lock'").equals("10"));
+    }
+
+    @Test
+    @Order(5)
+    void aSourceWhoseTopicKafkaHoldsBackIsReportedStalledWithWhatItWaitsFor() throws Exception {
+        Map<String, Object> props = Map.of("bootstrap.servers", connect.bootstrapServers(),
+                "transactional.id", "not-pgmesh", "key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class,
+                "value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class);
+        try (var foreign = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(props)) {
+            // another producer's transaction, held open: read_committed readers stop at it, and the
+            // slot is confirmed only past what they can read (it is not pgmesh's to abort)
+            foreign.initTransactions();
+            foreign.beginTransaction();
+            foreign.send(new org.apache.kafka.clients.producer.ProducerRecord<>("pgmesh.n1", new byte[] {1}, new byte[] {1}))
+                    .get(30, TimeUnit.SECONDS);
+            n1.execute(DB, "INSERT INTO items SELECT g, 'behind a transaction' FROM generate_series(3000, 3009) AS g");
+            JsonNode stall = awaitStall("n1", "pgmesh-source-n1");
+            assertTrue(stall.path("waitingFor").asText().contains("last stable offset of pgmesh.n1-0"), stall.toString());
+            JsonNode sink = awaitStall("n2", "pgmesh-sink-n2");
+            assertTrue(sink.path("waitingFor").asText().contains("a transaction open on pgmesh.n1-0"), sink.toString());
+            foreign.abortTransaction();
+        }
+        awaitNoStall("n1", "pgmesh-source-n1");
+        awaitNoStall("n2", "pgmesh-sink-n2");
+        Awaitility.await("n2 has the rows").atMost(WAIT).until(() -> n2.queryValue(DB,
+                "SELECT count(*) FROM items WHERE v = 'behind a transaction'").equals("10"));
+    }
+
+    @Test
+    @Order(6)
     void removeNodeTakesANodeOutAndDropsItsSlotAndOrigins() {
         Result removed = pgmeshctl("remove-node", "--node", "n2", "--delete-topic");
         assertEquals(0, removed.status(), removed.output());
@@ -177,7 +230,43 @@ class PgmeshctlIT {
         assertEquals("0", n1.queryValue(DB, "SELECT count(*) FROM pgmesh.applied_origins WHERE origin = 'n2'"));
         Awaitility.await("topic pgmesh.n2 deleted").atMost(WAIT).until(() ->
                 !connect.kafka().createAdminClient().listTopics().names().get().contains("pgmesh.n2"));
-        assertEquals("602", n1.queryValue(DB, "SELECT count(*) FROM items"), "the rows stay on n1");
+        assertEquals("622", n1.queryValue(DB, "SELECT count(*) FROM items"), "the rows stay on n1");
+    }
+
+    /** Waits until pgmeshctl status reports {@code connector} of {@code node} stalled; returns the report. */
+    private static JsonNode awaitStall(String node, String connector) {
+        JsonNode[] found = new JsonNode[1];
+        Awaitility.await(connector + " reported stalled").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+                .until(() -> {
+                    found[0] = stallOf(node, connector);
+                    return found[0] != null;
+                });
+        return found[0];
+    }
+
+    private static void awaitNoStall(String node, String connector) {
+        Awaitility.await(connector + " no longer stalled").atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofSeconds(2)).until(() -> stallOf(node, connector) == null);
+    }
+
+    private static JsonNode stallOf(String node, String connector) throws Exception {
+        for (JsonNode n : JSON.readTree(pgmeshctl("status", "--json").output())) {
+            if (n.path("node").asText().equals(node)) {
+                for (JsonNode stall : n.path("stalls")) {
+                    if (stall.path("connector").asText().equals(connector)) {
+                        return stall;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The connector's stalled gauge, over JMX from the worker (which runs in this JVM). */
+    private static double stalledMetric(String connector) throws Exception {
+        var server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        var name = new javax.management.ObjectName("kafka.connect:type=plugins,connector=" + connector);
+        return ((Number) server.getAttribute(name, "stalled")).doubleValue();
     }
 
     private static JsonNode lagOf(String node, String origin) throws Exception {

@@ -2,8 +2,12 @@ package io.pgmesh.sink;
 
 import io.pgmesh.common.Version;
 import io.pgmesh.common.config.ConnectorValidation;
+import io.pgmesh.common.health.ConnectorWatch;
+import io.pgmesh.common.metrics.TaskMetrics;
 import io.pgmesh.sink.config.PgmeshSinkConfig;
 import io.pgmesh.sink.config.SinkPreflight;
+import io.pgmesh.sink.health.SinkHealth;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,16 +17,26 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.sink.SinkConnector;
 import org.apache.kafka.connect.sink.SinkTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies the peers' topics to this node with last-update-wins. Each peer topic gets a task of its
  * own (up to {@code tasks.max}), so peers apply in parallel and one slow peer does not hold up the
- * others.
+ * others. With kafka.bootstrap.servers set, the connector instance also watches its tasks from
+ * outside them and reports a stall ({@link SinkHealth}).
  */
 public final class PgmeshSinkConnector extends SinkConnector {
 
+    private static final Logger LOG = LoggerFactory.getLogger(PgmeshSinkConnector.class);
+
+    /** How often the connector instance looks at its tasks' progress. */
+    private static final Duration WATCH_INTERVAL = Duration.ofSeconds(15);
+
     private Map<String, String> props;
     private List<String> topics;
+    private SinkHealth health;
+    private ConnectorWatch watch;
 
     @Override
     public String version() {
@@ -34,6 +48,13 @@ public final class PgmeshSinkConnector extends SinkConnector {
         PgmeshSinkConfig config = new PgmeshSinkConfig(props);
         this.props = Map.copyOf(props);
         this.topics = config.topics();
+        if (config.watchesTopics()) {
+            health = new SinkHealth(config, TaskMetrics.of(context::pluginMetrics));
+            watch = new ConnectorWatch(config.connectorName(), WATCH_INTERVAL, health);
+        } else {
+            LOG.info("Sink {} has no kafka.bootstrap.servers: it does not check whether its tasks stall",
+                    config.connectorName());
+        }
     }
 
     @Override
@@ -61,9 +82,15 @@ public final class PgmeshSinkConnector extends SinkConnector {
         return configs;
     }
 
+    /** Stops the look at the tasks within a few seconds; the tasks own every other connection. */
     @Override
     public void stop() {
-        // nothing held: the tasks own every connection
+        if (watch != null) {
+            watch.close();
+        }
+        if (health != null) {
+            health.close();
+        }
     }
 
     @Override

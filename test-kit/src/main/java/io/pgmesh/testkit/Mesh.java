@@ -70,8 +70,10 @@ public final class Mesh implements AutoCloseable {
             }
             for (String node : nodes) {
                 List<String> peers = nodes.stream().filter(n -> !n.equals(node)).toList();
-                connect.createConnector("sink-" + node, sinkConfig.apply(
-                        PgmeshConfigs.sink(mesh.servers.get(node), DATABASE, node, peers)));
+                Map<String, String> sink = new java.util.HashMap<>(PgmeshConfigs.sink(mesh.servers.get(node), DATABASE,
+                        node, peers));
+                sink.put("kafka.bootstrap.servers", connect.bootstrapServers());
+                connect.createConnector("sink-" + node, sinkConfig.apply(sink));
             }
             for (String node : nodes) {
                 connect.awaitRunning("sink-" + node, nodes.size() - 1, Duration.ofSeconds(90));

@@ -67,6 +67,7 @@ public final class ConnectorPlan {
         config.put("topic.prefix", cluster.topicPrefix());
         config.put("replication.sets", String.join(",", cluster.replicationSets()));
         config.put("consumer.override.isolation.level", "read_committed");
+        config.put("kafka.bootstrap.servers", cluster.connectKafka());
         config.putAll(database(node));
         return new Connector(sinkName(node), config);
     }

@@ -63,10 +63,40 @@ public final class MeshStatus {
                     origins.add(origin(c, node, peer, sink, backlog));
                 }
             }
-            return new NodeStatus(node.name().value(), sourceState, sinkState, captureLag, origins, null);
+            List<String> names = new ArrayList<>();
+            source.ifPresent(x -> names.add(x.name()));
+            sink.ifPresent(x -> names.add(x.name()));
+            return new NodeStatus(node.name().value(), sourceState, sinkState, captureLag, origins, stalls(c, names), null);
         } catch (SQLException e) {
-            return new NodeStatus(node.name().value(), sourceState, sinkState, -1, origins,
+            return new NodeStatus(node.name().value(), sourceState, sinkState, -1, origins, List.of(),
                     "cannot read " + node.describe() + ": " + e.getMessage());
+        }
+    }
+
+    /** What the node's connectors last recorded of their progress: the stalled ones. */
+    private static List<NodeStatus.Stall> stalls(Connection c, List<String> connectors) throws SQLException {
+        List<NodeStatus.Stall> stalls = new ArrayList<>();
+        if (connectors.isEmpty() || !hasHealthTable(c)) {
+            return stalls;
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT connector, stalled_since::text,"
+                + " extract(epoch FROM now() - stalled_since)::bigint, waiting_for FROM pgmesh.connector_health"
+                + " WHERE connector = ANY (?) AND stalled_since IS NOT NULL ORDER BY connector")) {
+            s.setArray(1, c.createArrayOf("text", connectors.toArray()));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    stalls.add(new NodeStatus.Stall(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4)));
+                }
+            }
+        }
+        return stalls;
+    }
+
+    private static boolean hasHealthTable(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT to_regclass('pgmesh.connector_health') IS NOT NULL");
+             ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1);
         }
     }
 

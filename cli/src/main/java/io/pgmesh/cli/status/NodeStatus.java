@@ -11,13 +11,27 @@ import java.util.List;
  * @param captureLagBytes WAL the node wrote that its source has not yet had acknowledged by Kafka
  *                        (current WAL position minus the slot's confirmed position), -1 when unknown
  * @param origins         per peer whose changes this node applies
+ * @param stalls          the node's connectors that report themselves stalled (or stopped reporting)
  * @param problem         why the node's database could not be read, else null
  */
 public record NodeStatus(String node, String source, String sink, long captureLagBytes, List<OriginStatus> origins,
-                         String problem) {
+                         List<Stall> stalls, String problem) {
 
     public NodeStatus {
         origins = List.copyOf(origins);
+        stalls = List.copyOf(stalls);
+    }
+
+    /**
+     * A connector that has work and makes no progress, as its connector instance recorded in
+     * pgmesh.connector_health, even while Connect says RUNNING.
+     *
+     * @param connector   its name
+     * @param since       when it stopped moving (ISO text)
+     * @param forSeconds  how long ago that was
+     * @param waitingFor  what it waits for
+     */
+    public record Stall(String connector, String since, long forSeconds, String waitingFor) {
     }
 
     /**

@@ -16,7 +16,7 @@ public final class StatusTable {
 
     /** Whether the node's connectors all run and its database answered. */
     public static boolean healthy(NodeStatus n) {
-        return n.problem() == null && running(n.source()) && running(n.sink());
+        return n.problem() == null && running(n.source()) && running(n.sink()) && n.stalls().isEmpty();
     }
 
     private static boolean running(String state) {
@@ -31,6 +31,10 @@ public final class StatusTable {
                     n.source(), bytes(n.captureLagBytes()), n.sink()));
             if (n.problem() != null) {
                 out.append("  PROBLEM: ").append(n.problem()).append(System.lineSeparator());
+            }
+            for (NodeStatus.Stall stall : n.stalls()) {
+                out.append(String.format("  STALLED %s since %s (%s): waiting for %s%n", stall.connector(), stall.since(),
+                        millis(stall.forSeconds() * 1000), stall.waitingFor()));
             }
             if (!n.origins().isEmpty()) {
                 out.append(String.format("  %-12s %-14s %-10s %-10s %-12s %-12s %s%n", "from", "applied lsn",

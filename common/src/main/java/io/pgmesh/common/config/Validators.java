@@ -81,6 +81,18 @@ public final class Validators {
         }, () -> "non-empty list of " + description);
     }
 
+    /** A list, perhaps empty, whose every element matches {@code pattern}. */
+    public static ConfigDef.Validator listOf(Pattern pattern, String description) {
+        return ConfigDef.LambdaValidator.with((name, value) -> {
+            List<?> list = (List<?>) value;
+            for (Object element : list == null ? List.of() : list) {
+                if (!pattern.matcher(element.toString()).matches()) {
+                    throw new ConfigException(name, value, "'" + element + "' must be " + description);
+                }
+            }
+        }, () -> "list of " + description);
+    }
+
     public static <E extends Enum<E>> ConfigDef.Validator enumValue(Class<E> type) {
         String[] names = Arrays.stream(type.getEnumConstants())
                 .map(e -> e.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);

@@ -1011,6 +1011,21 @@ CREATE TABLE IF NOT EXISTS pgmesh.applied_origins (
 -- How many transactions of each origin were applied here (since version 2).
 ALTER TABLE pgmesh.applied_origins ADD COLUMN IF NOT EXISTS transactions bigint NOT NULL DEFAULT 0;
 
+-- Called by the sink's progress write with how many rows of pgmesh.applied_origins it moved forward:
+-- none means the origin's transaction at origin_lsn (or a later one) is applied here already, by
+-- another instance of the same sink that Connect gave up stopping and that is still applying. The
+-- apply then fails with serialization_failure: the sink rolls back, reads the origin's progress
+-- again and passes the transaction over, so it is never applied twice.
+CREATE OR REPLACE FUNCTION pgmesh.applied_once(moved bigint, origin_node text, origin_lsn pg_lsn) RETURNS boolean
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    IF moved = 0 THEN
+        RAISE EXCEPTION 'pgmesh: the transaction of % at % is applied on this node already', origin_node, origin_lsn
+            USING ERRCODE = '40001', HINT = 'Another instance of this sink applied it meanwhile; the sink passes it over.';
+    END IF;
+    RETURN true;
+END $$;
+
 -- Changes a sink left out instead of applying (since version 3): by its apply.error.policy
 -- (discard_transaction, discard_row) or by an operator's pgmesh.skip_transaction. Recorded in the
 -- transaction that records the origin's progress past them, so none is left out unrecorded.
@@ -1076,6 +1091,17 @@ END $$;
 GRANT USAGE ON SCHEMA pgmesh TO PUBLIC;
 GRANT SELECT ON pgmesh.schema_version, pgmesh.node, pgmesh.replication_sets, pgmesh.replicated_tables,
     pgmesh.set_streamable TO PUBLIC;
+
+-- Whether each connector of this node makes progress, as its connector instance last looked (since
+-- version 4): stalled_since is set while it has work and nothing moves; pgmeshctl status shows it.
+CREATE TABLE IF NOT EXISTS pgmesh.connector_health (
+    connector text PRIMARY KEY,
+    kind text NOT NULL CHECK (kind IN ('source', 'sink')),
+    stalled_since timestamptz,
+    waiting_for text,
+    checked_at timestamptz NOT NULL DEFAULT now()
+);
+GRANT SELECT ON pgmesh.connector_health TO PUBLIC;
 
 -- Version 4 builds tombstone keys from the key columns only, with a function per key: every table's
 -- triggers are installed again (the connector installs them after this script).

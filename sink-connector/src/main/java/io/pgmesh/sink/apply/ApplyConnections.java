@@ -15,7 +15,8 @@ public final class ApplyConnections {
     /**
      * A connection set up as PostgreSQL's own apply workers are: {@code session_replication_role =
      * replica} (ordinary triggers and foreign keys already ran on the origin), {@code search_path =
-     * pg_catalog}, UTC; transactions are the caller's (autocommit off).
+     * pg_catalog}, UTC; transactions are the caller's (autocommit off); an answer is waited for at
+     * most {@code apply.network.timeout.ms}.
      */
     public static Connection open(PostgresConnector connector, PgmeshSinkConfig config) throws SQLException {
         Connection c = connector.open("pgmesh-sink-" + config.nodeName(),
@@ -28,6 +29,9 @@ public final class ApplyConnections {
             throw e;
         }
         c.setAutoCommit(false);
+        // every statement's answer is waited for within a bound, so a server that stopped answering
+        // fails the attempt (retried) instead of holding the task thread, and its stop, for ever
+        c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, config.applyNetworkTimeout().toMillis()));
         return c;
     }
 }

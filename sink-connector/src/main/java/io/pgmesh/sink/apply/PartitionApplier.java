@@ -613,17 +613,7 @@ public final class PartitionApplier implements AutoCloseable {
     }
 
     private void rollbackQuietly() {
-        tx = null;
-        pendingTruncates.clear();
-        pipeline.clear();
-        written.clear();
-        batch.clear();
-        txRows = 0;
-        txDiscarded = 0;
-        txConflicts.clear();
-        seen = durableSeen.copy();
-        currentStatement = null;
-        tables.forgetAll();
+        forgetTransaction();
         if (connection == null) {
             return;
         }
@@ -636,6 +626,21 @@ public final class PartitionApplier implements AutoCloseable {
             LOG.debug("Rollback failed ({}); dropping the connection", e.getMessage());
             closeConnection();
         }
+    }
+
+    /** Drops what the open transaction held in memory; the database is left alone. */
+    private void forgetTransaction() {
+        tx = null;
+        pendingTruncates.clear();
+        pipeline.clear();
+        written.clear();
+        batch.clear();
+        txRows = 0;
+        txDiscarded = 0;
+        txConflicts.clear();
+        seen = durableSeen.copy();
+        currentStatement = null;
+        tables.forgetAll();
     }
 
     private static long nowMicros() {
@@ -746,10 +751,25 @@ public final class PartitionApplier implements AutoCloseable {
         session = null;
     }
 
+    /**
+     * Lets the partition go at once (the task stops, or the partition moves to another task): the
+     * connection is dropped without waiting for the server, which rolls back what was open. A
+     * rollback would wait for an answer from a server that may not give one.
+     */
     @Override
     public void close() {
-        rollbackQuietly();
-        closeConnection();
+        forgetTransaction();
+        Connection c = connection;
+        connection = null;
+        session = null;
+        if (c != null) {
+            try {
+                c.abort(Runnable::run);
+            } catch (SQLException | RuntimeException e) {
+                LOG.debug("Dropping the connection of {}-{}: {}", topic, partition, e.getMessage());
+            }
+        }
+        applier.closeStatements();
     }
 
     /** Runs maintenance statements on this partition's connection, outside any apply transaction. */

@@ -3,7 +3,9 @@ package io.pgmesh.sink.config;
 import io.pgmesh.common.NodeName;
 import io.pgmesh.common.config.DatabaseConfig;
 import io.pgmesh.common.config.DatabaseConfig.DatabaseSettings;
+import io.pgmesh.common.config.KafkaAdminConfig;
 import io.pgmesh.common.config.RetryConfig;
+import io.pgmesh.common.config.StallConfig;
 import io.pgmesh.common.config.Validators;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -113,6 +115,13 @@ public final class PgmeshSinkConfig extends AbstractConfig {
         }
     }
 
+    public static final String APPLY_NETWORK_TIMEOUT_MS_CONFIG = "apply.network.timeout.ms";
+    private static final String APPLY_NETWORK_TIMEOUT_MS_DOC = "How long the sink waits for the database to answer"
+            + " an apply statement (a replicated DDL statement excepted, which may rightly take long) before it counts"
+            + " the connection as lost, rolls back and retries: so that a server that stopped answering (frozen, or"
+            + " behind a network that drops packets) never holds the task, nor a stop of the task, without bound."
+            + " Keep it above the longest time a replicated row may wait for a lock the node's own transactions hold.";
+
     public static final ConfigDef CONFIG_DEF = configDef();
 
     public PgmeshSinkConfig(Map<String, String> props) {
@@ -163,6 +172,15 @@ public final class PgmeshSinkConfig extends AbstractConfig {
                 ConfigDef.Range.atLeast(Duration.ofMinutes(1).toMillis()), Importance.LOW, CONFLICT_LOG_RETENTION_MS_DOC,
                 GROUP_CONFLICTS, ++order, Width.SHORT, "Conflict log retention (ms)");
         RetryConfig.define(def, GROUP_RESILIENCE, "(lost connection, deadlock, serialization failure, server restart)");
+        order = 10;
+        def.define(APPLY_NETWORK_TIMEOUT_MS_CONFIG, Type.LONG, 300_000L, ConfigDef.Range.between(1_000L, 86_400_000L),
+                Importance.LOW, APPLY_NETWORK_TIMEOUT_MS_DOC, GROUP_RESILIENCE, ++order, Width.SHORT,
+                "Apply network timeout (ms)");
+        KafkaAdminConfig.define(def, GROUP_RESILIENCE, ++order, "to read how far the peers' topics go, for the stall"
+                + " check (stall.timeout.ms). Empty: the check is off", false);
+        StallConfig.define(def, GROUP_RESILIENCE, ++order, "records of a peer's topic past its position; progress is"
+                + " that position, as stored in pgmesh.sink_progress or committed to Kafka; needs"
+                + " kafka.bootstrap.servers");
         return def;
     }
 
@@ -265,6 +283,30 @@ public final class PgmeshSinkConfig extends AbstractConfig {
 
     public RetryConfig.RetrySettings retry() {
         return RetryConfig.settings(this);
+    }
+
+    public Duration applyNetworkTimeout() {
+        return Duration.ofMillis(getLong(APPLY_NETWORK_TIMEOUT_MS_CONFIG));
+    }
+
+    public Duration stallTimeout() {
+        return StallConfig.stallTimeout(this);
+    }
+
+    /** Whether brokers are configured for the stall check. */
+    public boolean watchesTopics() {
+        return KafkaAdminConfig.configured(this);
+    }
+
+    /** Settings of the connector's admin client (may hold secrets: never log them). */
+    public Map<String, Object> kafkaAdminProps() {
+        return KafkaAdminConfig.adminProps(this, "pgmesh-sink-" + getString(NODE_NAME_CONFIG) + "-admin");
+    }
+
+    /** The consumer group Connect reads the peers' topics in: connect-<name>, unless overridden. */
+    public String consumerGroup() {
+        Object group = originals().get("consumer.override.group.id");
+        return group == null || group.toString().isBlank() ? "connect-" + connectorName() : group.toString();
     }
 
     /** The connector's name, which keys its rows in pgmesh.sink_progress. */

@@ -37,15 +37,24 @@ public final class DdlApplier {
             path.setString(1, ddl.searchPath());
             path.execute();
         }
+        int networkTimeout = c.getNetworkTimeout();
         try (Statement s = c.createStatement()) {
             if (switchRole) {
                 s.execute("SET LOCAL ROLE " + SqlIdentifiers.quote(ddl.role()));
             }
+            // a replicated DDL statement (an index on a large table, say) may rightly take longer
+            // than the sink waits for an answer otherwise
+            c.setNetworkTimeout(Runnable::run, 0);
             s.execute(TransactionalDdl.of(ddl.sql()));
+            c.setNetworkTimeout(Runnable::run, networkTimeout);
             if (switchRole) {
                 s.execute("SET LOCAL ROLE NONE");
             }
             s.execute("SELECT set_config('search_path', 'pg_catalog', true)");
+        } finally {
+            if (!c.isClosed()) {
+                c.setNetworkTimeout(Runnable::run, networkTimeout);
+            }
         }
     }
 

@@ -32,10 +32,19 @@ public final class SinkProgress {
             + " next_offset, seen, updated_at) VALUES (?, ?, ?, ?, ?::jsonb, now())"
             + " ON CONFLICT (connector, topic, kafka_partition) DO UPDATE SET next_offset = EXCLUDED.next_offset,"
             + " seen = EXCLUDED.seen, updated_at = now()";
+    /*
+     * The origin's progress must move forward: if it does not, another instance of this sink (one
+     * Connect gave up stopping) applied the transaction meanwhile, and pgmesh.applied_once fails
+     * this one (serialization_failure: rolled back, read again, and then passed over).
+     */
     private static final String WRITE_WITH_ORIGIN = "WITH o AS (INSERT INTO pgmesh.applied_origins AS a (origin, lsn,"
             + " commit_ts, transactions) VALUES (?, ?::pg_lsn, ?::timestamptz, 1) ON CONFLICT (origin) DO UPDATE"
-            + " SET lsn = greatest(a.lsn, EXCLUDED.lsn), commit_ts = EXCLUDED.commit_ts, updated_at = now(),"
-            + " transactions = a.transactions + 1) " + WRITE;
+            + " SET lsn = EXCLUDED.lsn, commit_ts = EXCLUDED.commit_ts, updated_at = now(),"
+            + " transactions = a.transactions + 1 WHERE a.lsn < EXCLUDED.lsn RETURNING a.origin, a.lsn)"
+            + " INSERT INTO pgmesh.sink_progress AS p (connector, topic, kafka_partition, next_offset, seen, updated_at)"
+            + " SELECT ?, ?, ?, ?, ?::jsonb, now() WHERE pgmesh.applied_once((SELECT count(*) FROM o), ?, ?::pg_lsn)"
+            + " ON CONFLICT (connector, topic, kafka_partition) DO UPDATE SET next_offset = EXCLUDED.next_offset,"
+            + " seen = EXCLUDED.seen, updated_at = now()";
     private static final String APPLIED = "SELECT lsn::text FROM pgmesh.applied_origins WHERE origin = ?";
     private static final Pattern ENTRY = Pattern.compile("\"([a-z0-9_]{1,32})\"\\s*:\\s*(-?\\d+)");
 
@@ -76,6 +85,8 @@ public final class SinkProgress {
             s.setString(2, originLsn.toString());
             s.setString(3, originCommitTime);
             bindPosition(s, 4, topic, partition, nextOffset, seen);
+            s.setString(9, origin);
+            s.setString(10, originLsn.toString());
             s.executeUpdate();
         }
     }
@@ -84,11 +95,13 @@ public final class SinkProgress {
     public void queueWrite(StatementPipeline pipeline, String topic, int partition, long nextOffset, SeenVector seen,
                            String origin, Lsn originLsn, String originCommitTime) {
         String seenJson = format(seen);
-        pipeline.add(WRITE_WITH_ORIGIN, 8, (s, first) -> {
+        pipeline.add(WRITE_WITH_ORIGIN, 10, (s, first) -> {
             s.setString(first, origin);
             s.setString(first + 1, originLsn.toString());
             s.setString(first + 2, originCommitTime);
             bindPosition(s, first + 3, topic, partition, nextOffset, seenJson);
+            s.setString(first + 8, origin);
+            s.setString(first + 9, originLsn.toString());
         }, null);
     }
 

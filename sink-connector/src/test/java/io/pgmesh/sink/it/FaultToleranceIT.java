@@ -27,7 +27,8 @@ import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
 /**
  * Faults under write load on a two-node mesh (both nodes writing, shared rows colliding), the
- * Connect worker and the Kafka broker each in a JVM of its own (the worker with 512 MB of heap):
+ * Connect worker and the Kafka broker each in a JVM of its own (the worker with 512 MB of heap,
+ * configured as docs/operations.md says: Connect's defaults, exactly-once source support):
  * after each fault, with the writers paused, both nodes must hold the same rows (ordered md5 of
  * every table), and no change may be missing or applied twice (events has no key, so a change
  * applied twice is a second row). docs/troubleshooting.md has what each fault showed. Part of
@@ -99,35 +100,41 @@ class FaultToleranceIT {
         converge("n1 stopped (immediate: a crash) and restarted");
     }
 
+    /**
+     * The broker process stopped with SIGTERM and started again on the same data, under both
+     * writers, and nothing else done: no REST call, no abort. Kafka has left a source task's
+     * transaction hanging on its node topic and on the offsets topic after about half of such
+     * restarts (the coordinator at Empty a later epoch; docs/troubleshooting.md): every
+     * read_committed reader then stops, the task itself when Connect restarts it. The source's
+     * connector instance aborts such transactions after hanging.transaction.timeout.ms (2 min) and
+     * the mesh must resume by itself. Restarted up to four times until one left a transaction
+     * hanging; every time, both nodes must converge with nothing lost or twice.
+     */
     @Test
     @Order(4)
-    void theKafkaBrokerRestarted() throws Exception {
-        connect.broker().restart(Duration.ofSeconds(5));
-        // A broker restart can leave a source task's transaction hanging: the partitions keep it
-        // open while its coordinator has the producer Empty at a later epoch (seen with the broker
-        // in a process of its own as with Kafka's in-JVM test broker; docs/troubleshooting.md).
-        // The operator's procedure: abort what the coordinator is not committing (restart the
-        // broker for what it is). The source confirms its slot only past what read_committed
-        // readers see, so whatever the abort removes is streamed again: nothing is lost.
-        Thread.sleep(20_000);
-        List<String> aborted = new ArrayList<>();
-        for (int round = 1; round <= 3; round++) {
-            List<ConnectCluster.HangingTransaction> hanging = connect.hangingTransactions(Duration.ofSeconds(75));
-            System.out.println("Hanging transactions after the broker restart, round " + round + ": " + hanging);
-            if (hanging.isEmpty()) {
-                break;
-            }
-            for (ConnectCluster.HangingTransaction h : hanging) {
-                if (!h.committing()) {
-                    connect.abort(h);
-                    aborted.add(h.toString());
-                }
-            }
-            if (hanging.stream().anyMatch(ConnectCluster.HangingTransaction::committing)) {
-                connect.broker().restart(Duration.ofSeconds(1));
-            }
+    void theKafkaBrokerRestartedAndTheMeshResumesByItself() throws Exception {
+        int hung = 0;
+        for (int restart = 1; restart <= 4 && hung == 0; restart++) {
+            long logAt = java.nio.file.Files.size(connect.worker().logFile());
+            connect.broker().restart(Duration.ofSeconds(5));
+            converge("broker restart " + restart + " (nothing done by hand)", Duration.ofMinutes(10), () -> { });
+            String log = workerLogSince(logAt);
+            hung = (int) log.lines().filter(l -> l.contains("Aborted the transaction of")).count();
+            System.out.println("Broker restart " + restart + ": " + hung + " hanging transactions aborted by pgmesh"
+                    + log.lines().filter(l -> l.contains("Aborted the transaction of") || l.contains("does not abort it"))
+                    .map(l -> "\n  " + l).reduce("", String::concat));
+            assertTrue(log.lines().noneMatch(l -> l.contains("pgmesh does not abort it")), "a hanging transaction"
+                    + " pgmesh would not abort: " + log);
         }
-        converge("the broker restarted (hanging transactions aborted: " + aborted + ")");
+        System.out.println("theKafkaBrokerRestartedAndTheMeshResumesByItself: " + (hung > 0
+                ? "Kafka left transactions hanging; pgmesh aborted them and the mesh resumed by itself"
+                : "no restart left a transaction hanging this time"));
+    }
+
+    private static String workerLogSince(long offset) throws java.io.IOException {
+        byte[] all = java.nio.file.Files.readAllBytes(connect.worker().logFile());
+        return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
+                java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Test

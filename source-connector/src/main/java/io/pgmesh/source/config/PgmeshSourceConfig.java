@@ -2,7 +2,9 @@ package io.pgmesh.source.config;
 
 import io.pgmesh.common.NodeName;
 import io.pgmesh.common.config.DatabaseConfig;
+import io.pgmesh.common.config.KafkaAdminConfig;
 import io.pgmesh.common.config.RetryConfig;
+import io.pgmesh.common.config.StallConfig;
 import io.pgmesh.common.config.Validators;
 import io.pgmesh.common.config.DatabaseConfig.DatabaseSettings;
 import io.pgmesh.source.topic.NodeTopicPolicy;
@@ -28,7 +30,7 @@ public final class PgmeshSourceConfig extends AbstractConfig {
     private static final String GROUP_CAPTURE = "Capture";
     private static final String GROUP_RESILIENCE = "Resilience";
 
-    static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9a-fA-F:.]+\\]|[^\\s,:\\[\\]]+):[0-9]{1,5}");
+    static final Pattern HOST_PORT = KafkaAdminConfig.HOST_PORT;
     static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
 
     public static final String NODE_NAME_CONFIG = "node.name";
@@ -120,15 +122,31 @@ public final class PgmeshSourceConfig extends AbstractConfig {
             + " end; a restarted task resumes inside it from the committed position.";
     private static final int KAFKA_TRANSACTION_MAX_RECORDS_DEFAULT = 10_000;
 
-    public static final String KAFKA_BOOTSTRAP_SERVERS_CONFIG = "kafka.bootstrap.servers";
-    private static final String KAFKA_BOOTSTRAP_SERVERS_DOC = "Kafka brokers the connector's admin client uses to"
-            + " create the node topic (compacted, one partition) or to check an existing one; usually the Connect"
-            + " worker's own bootstrap.servers. Security settings for that client go in kafka.admin.* keys (for"
-            + " example kafka.admin.security.protocol, kafka.admin.sasl.jaas.config); they are never logged, and a"
-            + " secret among them belongs in a config provider reference.";
+    public static final String KAFKA_BOOTSTRAP_SERVERS_CONFIG = KafkaAdminConfig.KAFKA_BOOTSTRAP_SERVERS_CONFIG;
+    /** Prefix of Kafka admin-client settings (security, timeouts). */
+    public static final String KAFKA_ADMIN_PREFIX = KafkaAdminConfig.KAFKA_ADMIN_PREFIX;
 
-    /** Prefix of Kafka admin-client settings for the topic check (security, timeouts). */
-    public static final String KAFKA_ADMIN_PREFIX = "kafka.admin.";
+    public static final String HANGING_TRANSACTION_ABORT_ENABLED_CONFIG = "hanging.transaction.abort.enabled";
+    private static final String HANGING_TRANSACTION_ABORT_ENABLED_DOC = "Whether the connector aborts a transaction"
+            + " of its own task's producer that Kafka left open (hanging) on the node topic and on Connect's offsets"
+            + " topic: one whose coordinator holds no live transaction for it, open for longer than"
+            + " hanging.transaction.timeout.ms. Until it ends, every read_committed reader stops there: the sinks,"
+            + " and the task itself when it starts. Aborting it loses nothing (the source's offset goes back with the"
+            + " records and the slot still holds their changes); a transaction its coordinator committed is never"
+            + " aborted. Each abort is logged. Needs DESCRIBE on the task's transactional id, READ on the topics and"
+            + " ALTER on the cluster for the connector's Kafka principal.";
+
+    public static final String HANGING_TRANSACTION_TIMEOUT_MS_CONFIG = "hanging.transaction.timeout.ms";
+    private static final String HANGING_TRANSACTION_TIMEOUT_MS_DOC = "How long such a transaction must stay open,"
+            + " unchanged and unwritten, before the connector aborts it; longer than the task producer's"
+            + " transaction.timeout.ms (60 s by default), after which Kafka aborts any transaction it still knows of.";
+
+    public static final String WORKER_OFFSET_STORAGE_TOPIC_CONFIG = "worker.offset.storage.topic";
+    private static final String WORKER_OFFSET_STORAGE_TOPIC_DOC = "The Connect worker's offset.storage.topic, where"
+            + " the exactly-once source task writes its offsets in the same transactions as its records: the"
+            + " connector looks there (and in this connector's own offsets.storage.topic, if it has one) for hanging"
+            + " transactions.";
+
     /** Prefix of topic settings the node topic is created with, over pgmesh's defaults. */
     public static final String TOPIC_CONFIG_PREFIX = "topic.config.";
 
@@ -161,8 +179,8 @@ public final class PgmeshSourceConfig extends AbstractConfig {
                 Importance.HIGH, NODE_NAME_DOC, GROUP_NODE, ++order, Width.SHORT, "Node name");
         def.define(TOPIC_PREFIX_CONFIG, Type.STRING, TOPIC_PREFIX_DEFAULT, Validators.TOPIC_PREFIX, Importance.MEDIUM, TOPIC_PREFIX_DOC, GROUP_NODE, ++order,
                 Width.SHORT, "Topic prefix");
-        def.define(KAFKA_BOOTSTRAP_SERVERS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, Validators.nonEmptyListOf(HOST_PORT, "host:port"),
-                Importance.HIGH, KAFKA_BOOTSTRAP_SERVERS_DOC, GROUP_NODE, ++order, Width.LONG, "Kafka bootstrap servers");
+        KafkaAdminConfig.define(def, GROUP_NODE, ++order, "to create the node topic (compacted, one partition) or check"
+                + " an existing one, to follow its last stable offset, and to find transactions Kafka left hanging", true);
         def.define(TOPIC_REPLICATION_FACTOR_CONFIG, Type.SHORT, (short) -1, ConfigDef.LambdaValidator.with((name, value) -> {
                     // null: not a number, which ConfigDef reports itself
                     if (value != null && (Short) value != -1 && (Short) value < 1) {
@@ -198,6 +216,18 @@ public final class PgmeshSourceConfig extends AbstractConfig {
                 ConfigDef.Range.between(100, 1_000_000), Importance.LOW, KAFKA_TRANSACTION_MAX_RECORDS_DOC,
                 GROUP_CAPTURE, ++order, Width.SHORT, "Records per Kafka transaction at most");
         RetryConfig.define(def, GROUP_RESILIENCE, "(lost connection, server restart, slot in use)");
+        order = 10;
+        def.define(HANGING_TRANSACTION_ABORT_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.LOW,
+                HANGING_TRANSACTION_ABORT_ENABLED_DOC, GROUP_RESILIENCE, ++order, Width.SHORT, "Abort hanging transactions");
+        def.define(HANGING_TRANSACTION_TIMEOUT_MS_CONFIG, Type.LONG, 120_000L, ConfigDef.Range.between(1_000L, 86_400_000L),
+                Importance.LOW, HANGING_TRANSACTION_TIMEOUT_MS_DOC, GROUP_RESILIENCE, ++order, Width.SHORT,
+                "Hanging transaction timeout (ms)");
+        def.define(WORKER_OFFSET_STORAGE_TOPIC_CONFIG, Type.STRING, "connect-offsets", new ConfigDef.NonEmptyString(),
+                Importance.LOW, WORKER_OFFSET_STORAGE_TOPIC_DOC, GROUP_RESILIENCE, ++order, Width.MEDIUM,
+                "Worker offsets topic");
+        StallConfig.define(def, GROUP_RESILIENCE, ++order, "WAL its slot has not confirmed; progress is the slot's"
+                + " confirmed position, which heartbeats move even on an idle node, so with heartbeat.interval.ms=0 it is"
+                + " not checked");
         return def;
     }
 
@@ -247,10 +277,32 @@ public final class PgmeshSourceConfig extends AbstractConfig {
 
     /** Settings of the admin client that checks the node topic (may hold secrets: never log them). */
     public Map<String, Object> kafkaAdminProps() {
-        Map<String, Object> props = new java.util.HashMap<>(originalsWithPrefix(KAFKA_ADMIN_PREFIX));
-        props.put("bootstrap.servers", String.join(",", getList(KAFKA_BOOTSTRAP_SERVERS_CONFIG)));
-        props.putIfAbsent("client.id", "pgmesh-source-" + getString(NODE_NAME_CONFIG) + "-admin");
-        return props;
+        return KafkaAdminConfig.adminProps(this, "pgmesh-source-" + getString(NODE_NAME_CONFIG) + "-admin");
+    }
+
+    public boolean abortHangingTransactions() {
+        return getBoolean(HANGING_TRANSACTION_ABORT_ENABLED_CONFIG);
+    }
+
+    public Duration hangingTransactionTimeout() {
+        return Duration.ofMillis(getLong(HANGING_TRANSACTION_TIMEOUT_MS_CONFIG));
+    }
+
+    /**
+     * The offsets topics the task's transactions write to: the worker's, and the connector's own
+     * (Connect's offsets.storage.topic of the connector) when it has one.
+     */
+    public List<String> offsetsTopics() {
+        List<String> topics = new java.util.ArrayList<>(List.of(getString(WORKER_OFFSET_STORAGE_TOPIC_CONFIG)));
+        Object own = originals().get("offsets.storage.topic");
+        if (own != null && !own.toString().isBlank() && !topics.contains(own.toString().trim())) {
+            topics.add(own.toString().trim());
+        }
+        return topics;
+    }
+
+    public Duration stallTimeout() {
+        return StallConfig.stallTimeout(this);
     }
 
     public DatabaseSettings database() {

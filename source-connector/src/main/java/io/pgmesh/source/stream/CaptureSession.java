@@ -40,7 +40,11 @@ import org.slf4j.LoggerFactory;
 public final class CaptureSession implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CaptureSession.class);
-    private static final Duration CLOSE_WAIT = Duration.ofSeconds(4);
+    /**
+     * How long {@link #close()} waits for the thread, before and after aborting its connection:
+     * together well inside Connect's task.shutdown.graceful.timeout.ms (5 s by default).
+     */
+    private static final Duration CLOSE_WAIT = Duration.ofMillis(1500);
 
     private final PgmeshSourceConfig config;
     private final PostgresConnector connector;
@@ -108,8 +112,10 @@ public final class CaptureSession implements AutoCloseable {
     }
 
     /**
-     * Stops streaming within a few seconds: the thread notices the flag between messages; a thread
-     * stuck in I/O has its replication connection aborted under it.
+     * Stops streaming within about three seconds: the thread notices the flag between messages; a
+     * thread stuck in I/O has its replication connection aborted under it. A thread still busy
+     * after that (opening a connection to a server that does not answer, say) is a daemon left to
+     * end by itself: it streams nothing more, as the flag is set.
      */
     @Override
     public void close() {

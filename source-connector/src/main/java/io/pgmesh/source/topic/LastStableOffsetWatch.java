@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * Looks at the node topic's last stable offset every second and confirms on the slot what has
  * become readable to the sinks ({@link VisibleConfirmations}). Warns when the partition keeps a
  * transaction open long after the worker committed past it: a hanging transaction, which holds
- * the sinks back until an operator aborts it (docs/troubleshooting.md).
+ * the sinks back until it is aborted ({@link HangingTransactionAborter} does that for the task's
+ * own; docs/troubleshooting.md).
  */
 public final class LastStableOffsetWatch implements AutoCloseable {
 
@@ -97,23 +98,25 @@ public final class LastStableOffsetWatch implements AutoCloseable {
         long waitingFor = confirmations.waitingFor();
         if (!warnedHanging && waitingFor >= lso && now - lsoSinceNanos >= HANGING_AFTER.toNanos()) {
             LOG.warn("{} has kept a transaction open at offset {} for {} s although the worker committed records up to"
-                    + " offset {}: Kafka left a transaction hanging (seen after broker restarts). Sinks read nothing past"
-                    + " it. Find it with kafka-transactions.sh find-hanging and abort it, then restart this connector's"
-                    + " task (docs/troubleshooting.md, 'The Kafka broker was restarted'); the slot is not confirmed"
-                    + " past it, so what the abort removes is streamed again.", partition, lso,
-                    TimeUnit.NANOSECONDS.toSeconds(now - lsoSinceNanos), waitingFor);
+                    + " offset {}: Kafka may have left a transaction hanging (seen after broker restarts). Sinks read"
+                    + " nothing past it. If it is this task's own, the source connector aborts it once it is"
+                    + " hanging.transaction.timeout.ms old and its coordinator holds no live transaction for it (its log"
+                    + " says so); a transaction of another producer is not pgmesh's to abort (docs/troubleshooting.md,"
+                    + " 'The Kafka broker was restarted'). The slot is not confirmed past it, so what an abort removes is"
+                    + " streamed again.", partition, lso, TimeUnit.NANOSECONDS.toSeconds(now - lsoSinceNanos), waitingFor);
             warnedHanging = true;
         }
     }
 
+    /** Stops within about a second: the look under way is interrupted, requests in flight are dropped. */
     @Override
     public void close() {
         scheduler.shutdownNow();
         try {
-            scheduler.awaitTermination(10, TimeUnit.SECONDS);
+            scheduler.awaitTermination(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        admin.close(Duration.ofSeconds(5));
+        admin.close(Duration.ZERO);
     }
 }

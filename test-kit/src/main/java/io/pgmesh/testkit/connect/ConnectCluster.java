@@ -63,6 +63,8 @@ public final class ConnectCluster implements AutoCloseable {
         worker.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
         worker.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
         worker.put("connector.client.config.override.policy", "All");
+        // the name docs/operations.md gives, where the sources look for hanging transactions
+        worker.put("offset.storage.topic", "connect-offsets");
         worker.putAll(workerProps);
         EmbeddedConnectCluster connect = (EmbeddedConnectCluster) new EmbeddedConnectCluster.Builder()
                 .name(name).numWorkers(1).numBrokers(1).workerProps(worker).brokerProps(brokerProps()).build();

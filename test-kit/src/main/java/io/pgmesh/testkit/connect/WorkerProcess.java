@@ -51,8 +51,9 @@ public final class WorkerProcess implements AutoCloseable {
      * Starts a worker of Connect group {@code group} on the brokers at {@code bootstrapServers},
      * with {@code heapMb} MB of heap at most, and waits until its REST API answers.
      *
-     * @param props worker settings that add to or override the defaults (JSON converters,
-     *              exactly-once source support, internal topics with one replica)
+     * @param props worker settings that add to or override the configuration docs/operations.md
+     *              gives ({@link DocumentedWorker}: JSON converters, exactly-once source support,
+     *              Connect's defaults for the rest)
      */
     public static WorkerProcess start(Path dir, String group, String bootstrapServers, int heapMb,
                                       Map<String, String> props) {
@@ -69,21 +70,12 @@ public final class WorkerProcess implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             int port = ChildProcesses.freePort();
-            Map<String, String> worker = new LinkedHashMap<>();
+            // as docs/operations.md says, with this machine's brokers, port and plugins
+            Map<String, String> worker = new LinkedHashMap<>(DocumentedWorker.properties());
             worker.put("bootstrap.servers", bootstrapServers);
             worker.put("group.id", group);
             worker.put("listeners", "http://127.0.0.1:" + port);
-            worker.put("config.storage.topic", group + "-configs");
-            worker.put("offset.storage.topic", group + "-offsets");
-            worker.put("status.storage.topic", group + "-status");
-            worker.put("config.storage.replication.factor", "1");
-            worker.put("offset.storage.replication.factor", "1");
-            worker.put("status.storage.replication.factor", "1");
-            worker.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
-            worker.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
-            worker.put("exactly.once.source.support", "enabled");
-            worker.put("offset.flush.interval.ms", "1000");
-            worker.put("connector.client.config.override.policy", "All");
+            worker.remove("plugin.path");
             worker.putAll(props);
             StringBuilder text = new StringBuilder();
             worker.forEach((k, v) -> text.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
