@@ -3,6 +3,7 @@ package io.pgmesh.sink.config;
 import io.pgmesh.common.NodeName;
 import io.pgmesh.common.config.DatabaseConfig;
 import io.pgmesh.common.config.DatabaseConfig.DatabaseSettings;
+import io.pgmesh.common.config.HangingTransactionConfig;
 import io.pgmesh.common.config.KafkaAdminConfig;
 import io.pgmesh.common.config.RetryConfig;
 import io.pgmesh.common.config.StallConfig;
@@ -177,7 +178,10 @@ public final class PgmeshSinkConfig extends AbstractConfig {
                 Importance.LOW, APPLY_NETWORK_TIMEOUT_MS_DOC, GROUP_RESILIENCE, ++order, Width.SHORT,
                 "Apply network timeout (ms)");
         KafkaAdminConfig.define(def, GROUP_RESILIENCE, ++order, "to read how far the peers' topics go, for the stall"
-                + " check (stall.timeout.ms). Empty: the check is off", false);
+                + " check (stall.timeout.ms), and to abort transactions Kafka left hanging on them. Empty: neither is"
+                + " done", false);
+        HangingTransactionConfig.define(def, GROUP_RESILIENCE, ++order);
+        order += 2;
         StallConfig.define(def, GROUP_RESILIENCE, ++order, "records of a peer's topic past its position; progress is"
                 + " that position, as stored in pgmesh.sink_progress or committed to Kafka; needs"
                 + " kafka.bootstrap.servers");
@@ -291,6 +295,18 @@ public final class PgmeshSinkConfig extends AbstractConfig {
 
     public Duration stallTimeout() {
         return StallConfig.stallTimeout(this);
+    }
+
+    public boolean abortHangingTransactions() {
+        return HangingTransactionConfig.abortEnabled(this);
+    }
+
+    public Duration hangingTransactionTimeout() {
+        return HangingTransactionConfig.timeout(this);
+    }
+
+    public List<String> offsetsTopics() {
+        return HangingTransactionConfig.offsetsTopics(this);
     }
 
     /** Whether brokers are configured for the stall check. */

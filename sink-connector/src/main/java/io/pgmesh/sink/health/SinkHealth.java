@@ -2,8 +2,10 @@ package io.pgmesh.sink.health;
 
 import io.pgmesh.common.health.HealthReport;
 import io.pgmesh.common.health.ProgressWatch;
+import io.pgmesh.common.health.StallReporter;
 import io.pgmesh.common.metrics.TaskMetrics;
 import io.pgmesh.common.sql.PostgresConnector;
+import io.pgmesh.common.topic.HangingTransactionAborter;
 import io.pgmesh.sink.config.PgmeshSinkConfig;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -25,7 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sink connector instance's look at its tasks, from outside them: a peer's topic holds records
+ * The sink connector instance's look at its tasks, from outside them. It aborts transactions
+ * Kafka left hanging on its peers' topics ({@link HangingTransactionAborter}): after a broker
+ * restart the sources' own connector instances may wait behind them in Connect's start-up, while
+ * the sinks' run on. And it tells whether the task is stalled: a peer's topic holds records
  * past where the sink stands (the position it stored in pgmesh.sink_progress, or committed to
  * Kafka, whichever is further) and that position has not moved for {@code stall.timeout.ms}. Each
  * peer's source writes heartbeats, so a sink that works moves even when nothing changes. A stall is
@@ -41,22 +46,20 @@ public final class SinkHealth implements Runnable, AutoCloseable {
     private final Admin admin;
     private final PostgresConnector database;
     private final ProgressWatch watch;
-    private final TaskMetrics metrics;
     private final List<TopicPartition> partitions;
-    private volatile Optional<ProgressWatch.Stalled> stall = Optional.empty();
-    private boolean reportFailed;
+    private final StallReporter reporter;
+    private final HangingTransactionAborter aborter;
 
     public SinkHealth(PgmeshSinkConfig config, TaskMetrics metrics) {
         this.config = config;
         this.admin = Admin.create(config.kafkaAdminProps());
         this.database = new PostgresConnector(config.database());
         this.watch = new ProgressWatch(config.stallTimeout().toMillis());
-        this.metrics = metrics;
         this.partitions = config.topics().stream().map(t -> new TopicPartition(t, 0)).toList();
-        metrics.gauge("stalled", "1 while the connector has work and makes no progress (see pgmeshctl status)",
-                () -> stall.isPresent() ? 1 : 0);
-        metrics.gauge("stalled-ms", "How long the connector has been stalled, 0 when it is not",
-                () -> stall.map(s -> Math.max(0, System.currentTimeMillis() - s.sinceMs())).orElse(0L));
+        this.aborter = config.abortHangingTransactions() ? new HangingTransactionAborter(admin, "Sink connector "
+                + config.connectorName(), config.topics(), config.offsetsTopics(), null, config.hangingTransactionTimeout())
+                : null;
+        this.reporter = new StallReporter("The sink of node " + config.nodeName() + " (" + config.connectorName() + ")", config.connectorName(), HealthReport.Kind.SINK, metrics);
     }
 
     /** Where a peer's topic ends, and how far read_committed readers may read it. */
@@ -65,14 +68,16 @@ public final class SinkHealth implements Runnable, AutoCloseable {
 
     @Override
     public void run() {
+        if (aborter != null) {
+            aborter.look();
+        }
         try (Connection c = database.open("pgmesh-sink-health", "")) {
             Map<TopicPartition, Long> at = positions(c);
             Map<TopicPartition, Ends> ends = ends();
             boolean work = ends.entrySet().stream().anyMatch(e -> e.getValue().end() - at.getOrDefault(e.getKey(), 0L) > 1);
             Optional<ProgressWatch.Stalled> now = watch.observe(System.currentTimeMillis(), work, at,
                     () -> waitingFor(at, ends));
-            changed(now);
-            report(c, now);
+            reporter.looked(now, "its peers' topics hold records past its position", c);
         } catch (SQLException e) {
             LOG.debug("The sink of node {} could not look at its progress: {}", config.nodeName(), e.getMessage());
         } catch (InterruptedException e) {
@@ -129,8 +134,8 @@ public final class SinkHealth implements Runnable, AutoCloseable {
             if (e.stable() <= position + 1 && e.stable() < e.end()) {
                 what.append("a transaction open on ").append(tp).append(" at offset ").append(e.stable())
                         .append(" (its last stable offset; the topic ends at ").append(e.end()).append("): read_committed"
-                        + " readers see nothing past it; if Kafka left it hanging, the source connector of its node"
-                        + " aborts it after its hanging.transaction.timeout.ms");
+                        + " readers see nothing past it; if Kafka left it hanging, pgmesh's connectors abort it once it is"
+                        + " hanging.transaction.timeout.ms old");
             } else {
                 what.append("its task to apply ").append(tp).append(" from offset ").append(position).append(" (readable")
                         .append(" to ").append(e.stable()).append("): see the task's state and the worker's log");
@@ -139,36 +144,11 @@ public final class SinkHealth implements Runnable, AutoCloseable {
         return what.toString();
     }
 
-    private void changed(Optional<ProgressWatch.Stalled> now) {
-        Optional<ProgressWatch.Stalled> before = stall;
-        stall = now;
-        if (now.isPresent() && (before.isEmpty() || before.get().sinceMs() != now.get().sinceMs())) {
-            LOG.warn("The sink of node {} ({}) is stalled: its peers' topics hold records past its position, and it"
-                    + " has not moved for {} s. It waits for {}.", config.nodeName(), config.connectorName(),
-                    TimeUnit.MILLISECONDS.toSeconds(System.currentTimeMillis() - now.get().sinceMs()),
-                    now.get().waitingFor());
-        } else if (now.isEmpty() && before.isPresent()) {
-            LOG.info("The sink of node {} ({}) makes progress again", config.nodeName(), config.connectorName());
-        }
-    }
 
-    private void report(Connection c, Optional<ProgressWatch.Stalled> now) {
-        try {
-            HealthReport.write(c, config.connectorName(), HealthReport.Kind.SINK, now);
-            reportFailed = false;
-        } catch (SQLException e) {
-            if (!reportFailed) {
-                LOG.warn("Cannot record the sink's health in pgmesh.connector_health on node {} ({}); pgmeshctl status"
-                        + " will not show a stall. Grant the connector's role INSERT and UPDATE on it.", config.nodeName(),
-                        e.getMessage());
-                reportFailed = true;
-            }
-        }
-    }
 
     @Override
     public void close() {
-        metrics.close();
+        reporter.close();
         admin.close(java.time.Duration.ofSeconds(2));
     }
 }

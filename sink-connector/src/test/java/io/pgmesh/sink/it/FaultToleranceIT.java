@@ -105,9 +105,10 @@ class FaultToleranceIT {
      * writers, and nothing else done: no REST call, no abort. Kafka has left a source task's
      * transaction hanging on its node topic and on the offsets topic after about half of such
      * restarts (the coordinator at Empty a later epoch; docs/troubleshooting.md): every
-     * read_committed reader then stops, the task itself when Connect restarts it. The source's
-     * connector instance aborts such transactions after hanging.transaction.timeout.ms (2 min) and
-     * the mesh must resume by itself. Restarted up to four times until one left a transaction
+     * read_committed reader then stops, the source task and connector themselves when Connect
+     * starts them again. The peers' sink connector instances (and the source's, when it runs) abort
+     * such transactions after hanging.transaction.timeout.ms (2 min) and the mesh must resume by
+     * itself. Restarted up to four times until one left a transaction
      * hanging; every time, both nodes must converge with nothing lost or twice.
      */
     @Test
@@ -119,9 +120,9 @@ class FaultToleranceIT {
             connect.broker().restart(Duration.ofSeconds(5));
             converge("broker restart " + restart + " (nothing done by hand)", Duration.ofMinutes(10), () -> { });
             String log = workerLogSince(logAt);
-            hung = (int) log.lines().filter(l -> l.contains("Aborted the transaction of")).count();
+            hung = (int) log.lines().filter(l -> l.contains("aborted the transaction of")).count();
             System.out.println("Broker restart " + restart + ": " + hung + " hanging transactions aborted by pgmesh"
-                    + log.lines().filter(l -> l.contains("Aborted the transaction of") || l.contains("does not abort it"))
+                    + log.lines().filter(l -> l.contains("aborted the transaction of") || l.contains("does not abort it"))
                     .map(l -> "\n  " + l).reduce("", String::concat));
             assertTrue(log.lines().noneMatch(l -> l.contains("pgmesh does not abort it")), "a hanging transaction"
                     + " pgmesh would not abort: " + log);

@@ -56,9 +56,7 @@ class SecurityIT {
         StringBuilder passwords = new StringBuilder();
         for (String node : NODES) {
             TestCertificates.Pem cert = authority.server("localhost");
-            PostgresNode server = PostgresNode.builder(node).setting("ssl", "on")
-                    .setting("ssl_cert_file", "server.crt").setting("ssl_key_file", "server.key")
-                    .dataFile("server.crt", cert.certificate()).dataFile("server.key", cert.privateKey()).start();
+            PostgresNode server = PostgresNode.builder(node).tls(cert.certificate(), cert.privateKey()).start();
             servers.put(node, server);
             server.createDatabase(DB);
             server.execute(DB, "CREATE TABLE t (id int PRIMARY KEY, v text)");

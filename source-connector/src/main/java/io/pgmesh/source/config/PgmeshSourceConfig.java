@@ -2,6 +2,7 @@ package io.pgmesh.source.config;
 
 import io.pgmesh.common.NodeName;
 import io.pgmesh.common.config.DatabaseConfig;
+import io.pgmesh.common.config.HangingTransactionConfig;
 import io.pgmesh.common.config.KafkaAdminConfig;
 import io.pgmesh.common.config.RetryConfig;
 import io.pgmesh.common.config.StallConfig;
@@ -126,27 +127,6 @@ public final class PgmeshSourceConfig extends AbstractConfig {
     /** Prefix of Kafka admin-client settings (security, timeouts). */
     public static final String KAFKA_ADMIN_PREFIX = KafkaAdminConfig.KAFKA_ADMIN_PREFIX;
 
-    public static final String HANGING_TRANSACTION_ABORT_ENABLED_CONFIG = "hanging.transaction.abort.enabled";
-    private static final String HANGING_TRANSACTION_ABORT_ENABLED_DOC = "Whether the connector aborts a transaction"
-            + " of its own task's producer that Kafka left open (hanging) on the node topic and on Connect's offsets"
-            + " topic: one whose coordinator holds no live transaction for it, open for longer than"
-            + " hanging.transaction.timeout.ms. Until it ends, every read_committed reader stops there: the sinks,"
-            + " and the task itself when it starts. Aborting it loses nothing (the source's offset goes back with the"
-            + " records and the slot still holds their changes); a transaction its coordinator committed is never"
-            + " aborted. Each abort is logged. Needs DESCRIBE on the task's transactional id, READ on the topics and"
-            + " ALTER on the cluster for the connector's Kafka principal.";
-
-    public static final String HANGING_TRANSACTION_TIMEOUT_MS_CONFIG = "hanging.transaction.timeout.ms";
-    private static final String HANGING_TRANSACTION_TIMEOUT_MS_DOC = "How long such a transaction must stay open,"
-            + " unchanged and unwritten, before the connector aborts it; longer than the task producer's"
-            + " transaction.timeout.ms (60 s by default), after which Kafka aborts any transaction it still knows of.";
-
-    public static final String WORKER_OFFSET_STORAGE_TOPIC_CONFIG = "worker.offset.storage.topic";
-    private static final String WORKER_OFFSET_STORAGE_TOPIC_DOC = "The Connect worker's offset.storage.topic, where"
-            + " the exactly-once source task writes its offsets in the same transactions as its records: the"
-            + " connector looks there (and in this connector's own offsets.storage.topic, if it has one) for hanging"
-            + " transactions.";
-
     /** Prefix of topic settings the node topic is created with, over pgmesh's defaults. */
     public static final String TOPIC_CONFIG_PREFIX = "topic.config.";
 
@@ -217,14 +197,8 @@ public final class PgmeshSourceConfig extends AbstractConfig {
                 GROUP_CAPTURE, ++order, Width.SHORT, "Records per Kafka transaction at most");
         RetryConfig.define(def, GROUP_RESILIENCE, "(lost connection, server restart, slot in use)");
         order = 10;
-        def.define(HANGING_TRANSACTION_ABORT_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.LOW,
-                HANGING_TRANSACTION_ABORT_ENABLED_DOC, GROUP_RESILIENCE, ++order, Width.SHORT, "Abort hanging transactions");
-        def.define(HANGING_TRANSACTION_TIMEOUT_MS_CONFIG, Type.LONG, 120_000L, ConfigDef.Range.between(1_000L, 86_400_000L),
-                Importance.LOW, HANGING_TRANSACTION_TIMEOUT_MS_DOC, GROUP_RESILIENCE, ++order, Width.SHORT,
-                "Hanging transaction timeout (ms)");
-        def.define(WORKER_OFFSET_STORAGE_TOPIC_CONFIG, Type.STRING, "connect-offsets", new ConfigDef.NonEmptyString(),
-                Importance.LOW, WORKER_OFFSET_STORAGE_TOPIC_DOC, GROUP_RESILIENCE, ++order, Width.MEDIUM,
-                "Worker offsets topic");
+        HangingTransactionConfig.define(def, GROUP_RESILIENCE, ++order);
+        order += 2;
         StallConfig.define(def, GROUP_RESILIENCE, ++order, "WAL its slot has not confirmed; progress is the slot's"
                 + " confirmed position, which heartbeats move even on an idle node, so with heartbeat.interval.ms=0 it is"
                 + " not checked");
@@ -281,24 +255,16 @@ public final class PgmeshSourceConfig extends AbstractConfig {
     }
 
     public boolean abortHangingTransactions() {
-        return getBoolean(HANGING_TRANSACTION_ABORT_ENABLED_CONFIG);
+        return HangingTransactionConfig.abortEnabled(this);
     }
 
     public Duration hangingTransactionTimeout() {
-        return Duration.ofMillis(getLong(HANGING_TRANSACTION_TIMEOUT_MS_CONFIG));
+        return HangingTransactionConfig.timeout(this);
     }
 
-    /**
-     * The offsets topics the task's transactions write to: the worker's, and the connector's own
-     * (Connect's offsets.storage.topic of the connector) when it has one.
-     */
+    /** The offsets topics the task's transactions write to (see {@link HangingTransactionConfig}). */
     public List<String> offsetsTopics() {
-        List<String> topics = new java.util.ArrayList<>(List.of(getString(WORKER_OFFSET_STORAGE_TOPIC_CONFIG)));
-        Object own = originals().get("offsets.storage.topic");
-        if (own != null && !own.toString().isBlank() && !topics.contains(own.toString().trim())) {
-            topics.add(own.toString().trim());
-        }
-        return topics;
+        return HangingTransactionConfig.offsetsTopics(this);
     }
 
     public Duration stallTimeout() {

@@ -3,14 +3,16 @@ package io.pgmesh.source.health;
 import io.pgmesh.common.Lsn;
 import io.pgmesh.common.health.HealthReport;
 import io.pgmesh.common.health.ProgressWatch;
+import io.pgmesh.common.health.StallReporter;
 import io.pgmesh.common.metrics.TaskMetrics;
 import io.pgmesh.common.sql.PostgresConnector;
 import io.pgmesh.source.config.PgmeshSourceConfig;
-import io.pgmesh.source.topic.HangingTransactionAborter;
+import io.pgmesh.common.topic.HangingTransactionAborter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The source connector instance's look at its node, every few seconds and from outside the task:
- * aborts transactions Kafka left hanging ({@link HangingTransactionAborter}), and tells whether
+ * aborts transactions Kafka left hanging on its node topic ({@link HangingTransactionAborter}; the
+ * peers' sink connectors look too, as Connect's start-up of this instance may wait behind such a
+ * transaction), and tells whether
  * the task is stalled: the slot has WAL it has not confirmed and its confirmed position has not
  * moved for {@code stall.timeout.ms} (heartbeats move it on an idle node). A stall is logged with
  * what the source waits for, published as the connector's {@code stalled} metric and recorded in
@@ -41,24 +45,19 @@ public final class SourceHealth implements Runnable, AutoCloseable {
     private final PostgresConnector database;
     private final ProgressWatch watch;
     private final TopicPartition topic;
-    private final TaskMetrics metrics;
-    private volatile Optional<ProgressWatch.Stalled> stall = Optional.empty();
-    private boolean reportFailed;
+    private final StallReporter reporter;
 
     public SourceHealth(PgmeshSourceConfig config, String connector, TaskMetrics metrics) {
         this.config = config;
         this.connector = connector;
         this.admin = Admin.create(config.kafkaAdminProps());
-        this.aborter = config.abortHangingTransactions() ? new HangingTransactionAborter(admin, connector,
-                config.topic(), config.offsetsTopics(), config.hangingTransactionTimeout()) : null;
+        this.aborter = config.abortHangingTransactions() ? new HangingTransactionAborter(admin, "Source connector "
+                + connector, List.of(config.topic()), config.offsetsTopics(), connector, config.hangingTransactionTimeout())
+                : null;
         this.database = new PostgresConnector(config.database());
         this.watch = new ProgressWatch(config.stallTimeout().toMillis());
         this.topic = new TopicPartition(config.topic(), 0);
-        this.metrics = metrics;
-        metrics.gauge("stalled", "1 while the connector has work and makes no progress (see pgmeshctl status)",
-                () -> stall.isPresent() ? 1 : 0);
-        metrics.gauge("stalled-ms", "How long the connector has been stalled, 0 when it is not",
-                () -> stall.map(s -> Math.max(0, System.currentTimeMillis() - s.sinceMs())).orElse(0L));
+        this.reporter = new StallReporter("The source of node " + config.nodeName() + " (" + connector + ")", connector, HealthReport.Kind.SOURCE, metrics);
     }
 
     @Override
@@ -71,8 +70,7 @@ public final class SourceHealth implements Runnable, AutoCloseable {
             boolean work = slot != null && slot.lagBytes() > 0 && !config.heartbeatInterval().isZero();
             Optional<ProgressWatch.Stalled> now = watch.observe(System.currentTimeMillis(), work,
                     slot == null ? null : slot.confirmed(), () -> waitingFor(slot));
-            changed(now);
-            report(c, now);
+            reporter.looked(now, "its slot " + config.slotName() + " has WAL it has not confirmed", c);
         } catch (SQLException e) {
             LOG.debug("The source of node {} could not look at its slot: {}", config.nodeName(), e.getMessage());
         }
@@ -123,36 +121,11 @@ public final class SourceHealth implements Runnable, AutoCloseable {
         }
     }
 
-    private void changed(Optional<ProgressWatch.Stalled> now) {
-        Optional<ProgressWatch.Stalled> before = stall;
-        stall = now;
-        if (now.isPresent() && (before.isEmpty() || before.get().sinceMs() != now.get().sinceMs())) {
-            LOG.warn("The source of node {} ({}) is stalled: its slot {} has WAL it has not confirmed, and nothing has"
-                    + " moved for {} s. It waits for {}.", config.nodeName(), connector, config.slotName(),
-                    TimeUnit.MILLISECONDS.toSeconds(System.currentTimeMillis() - now.get().sinceMs()),
-                    now.get().waitingFor());
-        } else if (now.isEmpty() && before.isPresent()) {
-            LOG.info("The source of node {} ({}) makes progress again", config.nodeName(), connector);
-        }
-    }
 
-    private void report(Connection c, Optional<ProgressWatch.Stalled> now) {
-        try {
-            HealthReport.write(c, connector, HealthReport.Kind.SOURCE, now);
-            reportFailed = false;
-        } catch (SQLException e) {
-            if (!reportFailed) {
-                LOG.warn("Cannot record the source's health in pgmesh.connector_health on node {} ({}); pgmeshctl status"
-                        + " will not show a stall. Grant the connector's role INSERT and UPDATE on it.", config.nodeName(),
-                        e.getMessage());
-                reportFailed = true;
-            }
-        }
-    }
 
     @Override
     public void close() {
-        metrics.close();
+        reporter.close();
         admin.close(java.time.Duration.ofSeconds(2));
     }
 }

@@ -16,9 +16,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.Uuid;
 
 /**
- * A real single-node Kafka broker in KRaft mode (broker and controller in one process, as
+ * A real Kafka broker in KRaft mode (broker and controller in one process, as
  * {@code bin/kafka-server-start.sh} runs it), in a JVM of its own on loopback, its log in a folder
- * of its own. Formatted on first start.
+ * of its own; alone, or one of a cluster ({@link #startCluster}). Formatted on first start.
  */
 public final class BrokerProcess implements AutoCloseable {
 
@@ -44,50 +44,96 @@ public final class BrokerProcess implements AutoCloseable {
      * it); data a broker of an earlier run left there is removed first.
      */
     public static BrokerProcess start(Path dir, String classpath, int heapMb) {
+        return startCluster(dir, classpath, heapMb, 1).get(0);
+    }
+
+    /**
+     * Formats and starts a KRaft cluster of {@code count} nodes, each a broker and a controller in
+     * a process of its own (in {@code dir}/node-<id>), as a production cluster runs: with three or
+     * more, internal topics and new topics get three replicas and min.insync.replicas 2.
+     */
+    public static List<BrokerProcess> startCluster(Path dir, String classpath, int heapMb, int count) {
         try {
-            Files.createDirectories(dir);
-            Path data = dir.resolve("data");
-            if (Files.exists(data)) {
-                try (java.util.stream.Stream<Path> old = Files.walk(data)) {
-                    for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.delete(p);
-                    }
-                }
+            List<Integer> ports = new ArrayList<>();
+            List<Integer> controllerPorts = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                ports.add(ChildProcesses.freePort());
+                controllerPorts.add(ChildProcesses.freePort());
             }
-            int port = ChildProcesses.freePort();
-            int controllerPort = ChildProcesses.freePort();
-            Path properties = dir.resolve("server.properties");
-            Files.writeString(properties, String.join("\n", List.of(
-                    "process.roles=broker,controller",
-                    "node.id=1",
-                    "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-                    "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                    "controller.listener.names=CONTROLLER",
-                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-                    "inter.broker.listener.name=PLAINTEXT",
-                    "log.dirs=" + dir.resolve("data"),
-                    "num.partitions=1",
-                    "offsets.topic.replication.factor=1",
-                    "transaction.state.log.replication.factor=1",
-                    "transaction.state.log.min.isr=1",
-                    "share.coordinator.state.topic.replication.factor=1",
-                    "share.coordinator.state.topic.min.isr=1",
-                    "group.initial.rebalance.delay.ms=0",
-                    "auto.create.topics.enable=false",
-                    "log.cleaner.backoff.ms=1000")) + "\n", StandardCharsets.UTF_8);
-            BrokerProcess broker = new BrokerProcess(dir, port, classpath, properties, heapMb);
-            broker.format(properties);
-            broker.launch();
-            return broker;
+            StringBuilder voters = new StringBuilder();
+            for (int i = 0; i < count; i++) {
+                voters.append(i == 0 ? "" : ",").append(i + 1).append("@127.0.0.1:").append(controllerPorts.get(i));
+            }
+            String clusterId = Uuid.randomUuid().toString();
+            List<BrokerProcess> brokers = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                Path nodeDir = count == 1 ? dir : dir.resolve("node-" + (i + 1));
+                Files.createDirectories(nodeDir);
+                removeData(nodeDir.resolve("data"));
+                Path properties = nodeDir.resolve("server.properties");
+                Files.writeString(properties, String.join("\n", properties(i + 1, ports.get(i), controllerPorts.get(i),
+                        voters.toString(), nodeDir.resolve("data"), count)) + "\n", StandardCharsets.UTF_8);
+                BrokerProcess broker = new BrokerProcess(nodeDir, ports.get(i), classpath, properties, heapMb);
+                broker.format(properties, clusterId, count == 1);
+                brokers.add(broker);
+            }
+            for (BrokerProcess broker : brokers) {
+                broker.spawn();
+            }
+            for (BrokerProcess broker : brokers) {
+                broker.awaitAnswering();
+            }
+            return brokers;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start a Kafka broker in " + dir, e);
+            throw new UncheckedIOException("cannot start Kafka brokers in " + dir, e);
         }
     }
 
-    private void format(Path properties) throws IOException {
-        Process f = new ProcessBuilder(java(List.of("-Xmx256m", "-cp", classpath, "kafka.tools.StorageTool", "format",
-                "--standalone", "-t", Uuid.randomUuid().toString(), "-c", properties.toString())))
+    private static List<String> properties(int id, int port, int controllerPort, String voters, Path data, int count) {
+        String replicas = Integer.toString(Math.min(3, count));
+        String minIsr = count >= 3 ? "2" : "1";
+        List<String> lines = new ArrayList<>(List.of(
+                "process.roles=broker,controller",
+                "node.id=" + id,
+                count == 1 ? "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort
+                        : "controller.quorum.voters=" + voters,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "controller.listener.names=CONTROLLER",
+                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                "inter.broker.listener.name=PLAINTEXT",
+                "log.dirs=" + data,
+                "num.partitions=1",
+                "default.replication.factor=" + replicas,
+                "min.insync.replicas=" + minIsr,
+                "offsets.topic.replication.factor=" + replicas,
+                "transaction.state.log.replication.factor=" + replicas,
+                "transaction.state.log.min.isr=" + minIsr,
+                "share.coordinator.state.topic.replication.factor=" + replicas,
+                "share.coordinator.state.topic.min.isr=" + minIsr,
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=false",
+                "log.cleaner.backoff.ms=1000"));
+        return lines;
+    }
+
+    private static void removeData(Path data) throws IOException {
+        if (Files.exists(data)) {
+            try (java.util.stream.Stream<Path> old = Files.walk(data)) {
+                for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    private void format(Path properties, String clusterId, boolean standalone) throws IOException {
+        List<String> args = new ArrayList<>(List.of("-Xmx256m", "-cp", classpath, "kafka.tools.StorageTool", "format"));
+        if (standalone) {
+            args.add("--standalone");
+        }
+        args.addAll(List.of("-t", clusterId, "-c", properties.toString()));
+        Process f = new ProcessBuilder(java(args))
                 .directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile())).start();
         try {
@@ -102,9 +148,17 @@ public final class BrokerProcess implements AutoCloseable {
     }
 
     private void launch() throws IOException {
+        spawn();
+        awaitAnswering();
+    }
+
+    private void spawn() throws IOException {
         process = new ProcessBuilder(java(List.of("-Xmx" + heapMb + "m", "-cp", classpath, "kafka.Kafka",
                 properties.toString()))).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile())).start();
+    }
+
+    private void awaitAnswering() {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -35,20 +36,22 @@ public final class ConnectCluster implements AutoCloseable {
     private final EmbeddedConnectCluster connect;
     /** The broker in this JVM, or null when it runs in a process of its own ({@link #broker}). */
     private final EmbeddedKafkaCluster kafka;
-    private final BrokerProcess broker;
-    private final WorkerProcess worker;
+    /** Brokers in processes of their own (one, or a replicated cluster), or empty when the broker is in this JVM. */
+    private final List<BrokerProcess> brokers;
+    /** Workers in processes of their own (one group), or empty when the worker is in this JVM. */
+    private final List<WorkerProcess> workers;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private ConnectCluster(EmbeddedConnectCluster connect, EmbeddedKafkaCluster kafka, WorkerProcess worker) {
-        this(connect, kafka, null, worker);
+        this(connect, kafka, List.of(), worker == null ? List.of() : List.of(worker));
     }
 
-    private ConnectCluster(EmbeddedConnectCluster connect, EmbeddedKafkaCluster kafka, BrokerProcess broker,
-                           WorkerProcess worker) {
+    private ConnectCluster(EmbeddedConnectCluster connect, EmbeddedKafkaCluster kafka, List<BrokerProcess> brokers,
+                           List<WorkerProcess> workers) {
         this.connect = connect;
         this.kafka = kafka;
-        this.broker = broker;
-        this.worker = worker;
+        this.brokers = List.copyOf(brokers);
+        this.workers = List.copyOf(workers);
     }
 
     public static ConnectCluster start(String name) {
@@ -101,16 +104,40 @@ public final class ConnectCluster implements AutoCloseable {
         try {
             WorkerProcess worker = WorkerProcess.start(dir.resolve("worker"), "connect-" + name,
                     broker.bootstrapServers(), heapMb, workerProps);
-            return new ConnectCluster(null, null, broker, worker);
+            return new ConnectCluster(null, null, List.of(broker), List.of(worker));
         } catch (RuntimeException e) {
             broker.close();
             throw e;
         }
     }
 
+    /**
+     * Starts a cluster as production runs one: {@code brokers} KRaft brokers (three or more:
+     * replication factor 3, min.insync.replicas 2) and {@code workers} Connect workers in one group,
+     * each a process of its own, the workers configured as docs/operations.md says.
+     */
+    public static ConnectCluster startReplicated(String name, Path dir, int brokers, int workers, int heapMb,
+                                                 Map<String, String> workerProps) {
+        List<BrokerProcess> kafka = BrokerProcess.startCluster(dir.resolve("kafka"), System.getProperty("java.class.path"),
+                512, brokers);
+        List<WorkerProcess> started = new java.util.ArrayList<>();
+        try {
+            String bootstrap = String.join(",", kafka.stream().map(BrokerProcess::bootstrapServers).toList());
+            for (int i = 1; i <= workers; i++) {
+                started.add(WorkerProcess.start(dir.resolve("worker-" + i), "connect-" + name, bootstrap, heapMb,
+                        workerProps));
+            }
+            return new ConnectCluster(null, null, kafka, started);
+        } catch (RuntimeException e) {
+            started.forEach(WorkerProcess::close);
+            kafka.forEach(BrokerProcess::close);
+            throw e;
+        }
+    }
+
     private org.apache.kafka.clients.admin.Admin admin() {
         return kafka != null ? kafka.createAdminClient()
-                : org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
+                : org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bootstrapServers()));
     }
 
     private static Properties brokerProps() {
@@ -219,15 +246,16 @@ public final class ConnectCluster implements AutoCloseable {
 
     /** The REST base URL, ending in '/'. */
     public String restUrl() {
-        if (worker != null) {
-            return worker.restUrl();
+        if (!workers.isEmpty()) {
+            return workers.stream().filter(WorkerProcess::isAlive).findFirst().orElse(workers.get(0)).restUrl();
         }
         String connectors = connect.endpointForResource("connectors");
         return connectors.substring(0, connectors.length() - "connectors".length());
     }
 
     public String bootstrapServers() {
-        return kafka != null ? kafka.bootstrapServers() : broker.bootstrapServers();
+        return kafka != null ? kafka.bootstrapServers()
+                : String.join(",", brokers.stream().map(BrokerProcess::bootstrapServers).toList());
     }
 
     public EmbeddedKafkaCluster kafka() {
@@ -239,10 +267,20 @@ public final class ConnectCluster implements AutoCloseable {
 
     /** The broker in a process of its own, of a cluster started by {@link #startWithProcesses}. */
     public BrokerProcess broker() {
-        if (broker == null) {
+        if (brokers.isEmpty()) {
             throw new IllegalStateException("this cluster's broker runs in the test JVM: use kafka()");
         }
-        return broker;
+        return brokers.get(0);
+    }
+
+    /** The brokers in processes of their own. */
+    public List<BrokerProcess> brokers() {
+        return brokers;
+    }
+
+    /** The workers in processes of their own. */
+    public List<WorkerProcess> workers() {
+        return workers;
     }
 
     /** The worker in this JVM (for what REST cannot do: removing and adding workers). */
@@ -255,10 +293,10 @@ public final class ConnectCluster implements AutoCloseable {
 
     /** The worker in a process of its own, of a cluster started by {@link #startWithWorkerProcess}. */
     public WorkerProcess worker() {
-        if (worker == null) {
+        if (workers.isEmpty()) {
             throw new IllegalStateException("this cluster's worker runs in the test JVM: use embedded()");
         }
-        return worker;
+        return workers.get(0);
     }
 
     /** A REST call's outcome. */
@@ -446,12 +484,12 @@ public final class ConnectCluster implements AutoCloseable {
             return;
         }
         try {
-            worker.close();
+            workers.forEach(WorkerProcess::close);
         } finally {
             if (kafka != null) {
                 kafka.stop();
             } else {
-                broker.close();
+                brokers.forEach(BrokerProcess::close);
             }
         }
     }

@@ -337,6 +337,12 @@ public final class PostgresNode implements AutoCloseable {
             return this;
         }
 
+        /** TLS on, with this certificate and key (a test authority's, see {@code TestCertificates}). */
+        public Builder tls(String certificatePem, String privateKeyPem) {
+            return setting("ssl", "on").setting("ssl_cert_file", "server.crt").setting("ssl_key_file", "server.key")
+                    .dataFile("server.crt", certificatePem).dataFile("server.key", privateKeyPem);
+        }
+
         /** Overrides one postgresql.conf setting, for example {@code wal_level=replica}. */
         public Builder setting(String key, String value) {
             settings.put(key, value);

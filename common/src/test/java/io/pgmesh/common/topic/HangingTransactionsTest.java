@@ -1,16 +1,16 @@
-package io.pgmesh.source.topic;
+package io.pgmesh.common.topic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pgmesh.source.topic.HangingTransactions.Abort;
-import io.pgmesh.source.topic.HangingTransactions.Coordinator;
-import io.pgmesh.source.topic.HangingTransactions.Live;
-import io.pgmesh.source.topic.HangingTransactions.Open;
-import io.pgmesh.source.topic.HangingTransactions.Refuse;
-import io.pgmesh.source.topic.HangingTransactions.Verdict;
-import io.pgmesh.source.topic.HangingTransactions.Waiting;
+import io.pgmesh.common.topic.HangingTransactions.Abort;
+import io.pgmesh.common.topic.HangingTransactions.Coordinator;
+import io.pgmesh.common.topic.HangingTransactions.Live;
+import io.pgmesh.common.topic.HangingTransactions.Open;
+import io.pgmesh.common.topic.HangingTransactions.Refuse;
+import io.pgmesh.common.topic.HangingTransactions.Verdict;
+import io.pgmesh.common.topic.HangingTransactions.Waiting;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -26,10 +26,14 @@ class HangingTransactionsTest {
     private static final long T0 = 1_000_000_000L;
     private static final long PRODUCER = 42;
 
-    private final HangingTransactions judge = new HangingTransactions("pgmesh.n1", BOUND);
+    private final HangingTransactions judge = new HangingTransactions(Set.of("pgmesh.n1"), BOUND);
 
     private static Open open(TopicPartition tp, int epoch, long start) {
         return new Open(tp, PRODUCER, epoch, start, T0, 3);
+    }
+
+    private static java.util.Map<Long, Coordinator> byProducer(Coordinator c) {
+        return c == null ? java.util.Map.of() : java.util.Map.of(c.producerId(), c);
     }
 
     private static Coordinator coordinator(TransactionState state, int epoch, TopicPartition... partitions) {
@@ -41,17 +45,17 @@ class HangingTransactionsTest {
     }
 
     private static List<Verdict> lookTwice(HangingTransactions judge, List<Open> open, Coordinator c, long afterMs) {
-        judge.judge(open, c, T0);
-        return judge.judge(open, c, T0 + afterMs);
+        judge.judge(open, byProducer(c), T0);
+        return judge.judge(open, byProducer(c), T0 + afterMs);
     }
 
     @Test
     void aTransactionItsCoordinatorForgotIsAbortedOnBothPartitionsOnceOpenLongerThanTheBound() {
         List<Open> open = List.of(open(NODE, 5, 100), open(OFFSETS, 5, 900));
         Coordinator moved = coordinator(TransactionState.EMPTY, 7);
-        assertTrue(judge.judge(open, moved, T0).stream().allMatch(v -> v instanceof Waiting), "not at first sight");
-        assertTrue(judge.judge(open, moved, T0 + BOUND.toMillis() - 1).stream().allMatch(v -> v instanceof Waiting));
-        List<Verdict> verdicts = judge.judge(open, moved, T0 + BOUND.toMillis());
+        assertTrue(judge.judge(open, byProducer(moved), T0).stream().allMatch(v -> v instanceof Waiting), "not at first sight");
+        assertTrue(judge.judge(open, byProducer(moved), T0 + BOUND.toMillis() - 1).stream().allMatch(v -> v instanceof Waiting));
+        List<Verdict> verdicts = judge.judge(open, byProducer(moved), T0 + BOUND.toMillis());
         assertEquals(2, verdicts.size());
         assertTrue(verdicts.stream().allMatch(v -> v instanceof Abort), verdicts.toString());
         Abort abort = (Abort) verdicts.get(0);
@@ -74,7 +78,7 @@ class HangingTransactionsTest {
         List<Open> open = List.of(open(NODE, 5, 100), open(OFFSETS, 5, 900));
         for (Coordinator c : List.of(coordinator(TransactionState.COMPLETE_COMMIT, 5),
                 coordinator(TransactionState.PREPARE_COMMIT, 6), coordinator(TransactionState.COMPLETE_COMMIT, 6))) {
-            List<Verdict> verdicts = lookTwice(new HangingTransactions("pgmesh.n1", BOUND), open, c, BOUND.toMillis());
+            List<Verdict> verdicts = lookTwice(new HangingTransactions(Set.of("pgmesh.n1"), BOUND), open, c, BOUND.toMillis());
             assertTrue(verdicts.stream().allMatch(v -> v instanceof Refuse), c + ": " + verdicts);
             assertTrue(((Refuse) verdicts.get(0)).why().contains("Do not abort"), verdicts.toString());
         }
@@ -105,13 +109,13 @@ class HangingTransactionsTest {
     @Test
     void aRecentWriteOrANewStartCountsTheBoundAgain() {
         Coordinator moved = coordinator(TransactionState.EMPTY, 7);
-        judge.judge(List.of(open(NODE, 5, 100), open(OFFSETS, 5, 900)), moved, T0);
+        judge.judge(List.of(open(NODE, 5, 100), open(OFFSETS, 5, 900)), byProducer(moved), T0);
         Open written = new Open(NODE, PRODUCER, 5, 100, T0 + 60_000, 3);
         Open offsets = new Open(OFFSETS, PRODUCER, 5, 900, T0 + 60_000, 3);
-        assertTrue(judge.judge(List.of(written, offsets), moved, T0 + BOUND.toMillis()).stream()
+        assertTrue(judge.judge(List.of(written, offsets), byProducer(moved), T0 + BOUND.toMillis()).stream()
                 .allMatch(v -> v instanceof Waiting), "written to a minute ago");
-        judge.judge(List.of(), moved, T0 + BOUND.toMillis());
-        assertTrue(judge.judge(List.of(open(NODE, 5, 100), open(OFFSETS, 5, 900)), moved, T0 + BOUND.toMillis() + 1)
+        judge.judge(List.of(), byProducer(moved), T0 + BOUND.toMillis());
+        assertTrue(judge.judge(List.of(open(NODE, 5, 100), open(OFFSETS, 5, 900)), byProducer(moved), T0 + BOUND.toMillis() + 1)
                 .stream().allMatch(v -> v instanceof Waiting), "gone in between: a new sighting");
     }
 }

@@ -1,4 +1,4 @@
-package io.pgmesh.source.topic;
+package io.pgmesh.common.topic;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,16 +10,15 @@ import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Decides which transactions of this connector's own producer that partitions keep open are
- * hanging and may be aborted: Kafka has been seen (after broker restarts) to leave a source task's
+ * Decides which transactions that partitions of node topics (and of Connect's offsets topic) keep
+ * open are hanging and may be aborted: Kafka has been seen (after broker restarts) to leave a source task's
  * transaction open on the node topic and on Connect's offsets topic while its coordinator has
  * moved on, and until someone aborts it every read_committed reader stops there (the sinks, and
  * the task itself when it starts and reads its offsets). Pure: the caller looks at Kafka.
  *
  * <p>A transaction open on a partition is aborted only when all of these hold:
  * <ul>
- *   <li>it belongs to the task's producer (the producer id the coordinator has for the task's
- *       transactional id);</li>
+ *   <li>its producer has a transactional id, whose coordinator is asked;</li>
  *   <li>the coordinator holds no live transaction for it: not the same epoch ongoing with that
  *       partition, and not committing it ({@code PrepareCommit}/{@code CompleteCommit} at its
  *       epoch, or one later, as transaction version 2 bumps the epoch on commit): a producer told
@@ -74,7 +73,7 @@ public final class HangingTransactions {
     public record Refuse(Open open, Coordinator coordinator, Duration openFor, String why) implements Verdict {
     }
 
-    private final String nodeTopic;
+    private final Set<String> recordTopics;
     private final Duration bound;
     private final Map<Key, Long> firstSeenMs = new HashMap<>();
 
@@ -82,23 +81,24 @@ public final class HangingTransactions {
     }
 
     /**
-     * @param nodeTopic the node topic; every other partition looked at is an offsets topic's
-     * @param bound     how long a transaction must stay open, unchanged, before it counts as hanging
+     * @param recordTopics the node topics; every other partition looked at is an offsets topic's
+     * @param bound        how long a transaction must stay open, unchanged, before it counts as hanging
      */
-    public HangingTransactions(String nodeTopic, Duration bound) {
-        this.nodeTopic = nodeTopic;
+    public HangingTransactions(Set<String> recordTopics, Duration bound) {
+        this.recordTopics = Set.copyOf(recordTopics);
         this.bound = bound;
     }
 
     /**
-     * Judges what the partitions keep open now, for the task's producer as {@code coordinator}
-     * describes it (null when the coordinator has no such transactional id); remembers when each
-     * was first seen, and forgets those no longer open.
+     * Judges what the partitions keep open now, for the producers {@code coordinators} describe by
+     * producer id (a producer without one is not judged); remembers when each was first seen, and
+     * forgets those no longer open.
      */
-    public List<Verdict> judge(List<Open> open, Coordinator coordinator, long nowMs) {
+    public List<Verdict> judge(List<Open> open, Map<Long, Coordinator> coordinators, long nowMs) {
         firstSeenMs.keySet().retainAll(open.stream().map(Open::key).toList());
         List<Verdict> verdicts = new ArrayList<>();
         for (Open o : open) {
+            Coordinator coordinator = coordinators.get(o.producerId());
             if (coordinator == null || coordinator.producerId() != o.producerId()) {
                 continue;
             }
@@ -123,8 +123,8 @@ public final class HangingTransactions {
                     + " abort it: restart the broker that leads its __transaction_state partition, whose coordinator"
                     + " then writes the markers again");
         }
-        if (o.partition().topic().equals(nodeTopic) && all.stream().noneMatch(other -> sameTransaction(o, other)
-                && !other.partition().topic().equals(nodeTopic))) {
+        if (recordTopics.contains(o.partition().topic()) && all.stream().noneMatch(other -> sameTransaction(o, other)
+                && !recordTopics.contains(other.partition().topic()))) {
             return new Refuse(o, c, openFor, "no offsets topic keeps the same transaction open, so the source's offset"
                     + " written with it may have committed: aborting its records could lose changes. Check that"
                     + " worker.offset.storage.topic names the worker's offset.storage.topic; if it does, reset the"
