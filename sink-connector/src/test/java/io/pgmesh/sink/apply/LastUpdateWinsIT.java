@@ -74,7 +74,7 @@ class LastUpdateWinsIT {
         server.execute(DB, "DROP TABLE IF EXISTS t", "CREATE TABLE t (id int PRIMARY KEY, v text, big text)");
         connection = ApplyConnections.open(new PostgresConnector(config.database()), config);
         NodeSchema.bootstrap(connection, new NodeName("me"));
-        server.execute(DB, "TRUNCATE pgmesh.tombstones");
+        server.execute(DB, "TRUNCATE pgmesh.tombstones", "TRUNCATE pgmesh.applied_origins");
         session = new OriginSession(connection);
     }
 
