@@ -51,7 +51,7 @@ public final class FaultSoak {
         Map<String, String> options = options(args);
         int minutes = Integer.parseInt(options.getOrDefault("minutes", "30"));
         long seed = Long.parseLong(options.getOrDefault("seed", Long.toString(System.nanoTime())));
-        Path work = Path.of(options.getOrDefault("work", "soak/target/soak-work"));
+        Path work = Path.of(options.getOrDefault("work", "soak/target/soak-work")).toAbsolutePath();
         System.out.printf("Fault soak: %d minutes, seed %d, work in %s%n", minutes, seed, work);
         ConnectCluster connect = ConnectCluster.startReplicated("soak", work, 3, 2, 768, Map.of());
         Mesh mesh = null;

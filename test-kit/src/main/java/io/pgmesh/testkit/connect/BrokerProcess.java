@@ -52,7 +52,9 @@ public final class BrokerProcess implements AutoCloseable {
      * a process of its own (in {@code dir}/node-<id>), as a production cluster runs: with three or
      * more, internal topics and new topics get three replicas and min.insync.replicas 2.
      */
-    public static List<BrokerProcess> startCluster(Path dir, String classpath, int heapMb, int count) {
+    public static List<BrokerProcess> startCluster(Path where, String classpath, int heapMb, int count) {
+        // the processes run in their own directories: every path handed to them must be absolute
+        Path dir = where.toAbsolutePath();
         try {
             List<Integer> ports = new ArrayList<>();
             List<Integer> controllerPorts = new ArrayList<>();

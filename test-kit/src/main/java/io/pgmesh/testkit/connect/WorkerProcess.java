@@ -40,7 +40,7 @@ public final class WorkerProcess implements AutoCloseable {
     private Process process;
 
     private WorkerProcess(Path dir, Path propertiesFile, int heapMb, int restPort, String classpath) {
-        this.dir = dir;
+        this.dir = dir.toAbsolutePath();
         this.propertiesFile = propertiesFile;
         this.heapMb = heapMb;
         this.restPort = restPort;
