@@ -43,7 +43,9 @@ public final class CatchUpBenchmark {
                 + " on %d cores%n", transactions, scale, clients, Runtime.getRuntime().availableProcessors());
 
         Result mesh = pgmesh(pgbench, scale, transactions, clients);
+        print("pgmesh (Kafka Connect sink)", mesh, transactions);
         Result nativeLr = nativeReplication(pgbench, scale, transactions, clients);
+        print("PostgreSQL native logical repl.", nativeLr, transactions);
         java.nio.file.Path plugins = DebeziumPeer.plugins();
         Result debezium = plugins == null ? null : DebeziumPeer.run(pgbench, scale, transactions, clients, plugins);
 

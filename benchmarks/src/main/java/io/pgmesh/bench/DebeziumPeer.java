@@ -120,6 +120,9 @@ final class DebeziumPeer {
         c.put("table.include.list", "public\\.pgbench_.*,public\\.bench_marker");
         // both sides start from the same pgbench -i, as pgmesh's snapshot.mode=never and native's copy_data = false
         c.put("snapshot.mode", "no_data");
+        // the broker creates no topics by itself: Connect creates Debezium's, one partition each
+        c.put("topic.creation.default.replication.factor", "1");
+        c.put("topic.creation.default.partitions", "1");
         return c;
     }
 
