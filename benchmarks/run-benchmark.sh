@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs one benchmark class of the benchmarks module: installs pgbench when missing (Debian, as
 # root), builds the module, runs the class with the remaining arguments.
+# PGMESH_BENCH_JAVA_OPTS=-Dpgmesh.worker.profile=true records the Connect worker with Java Flight Recorder.
 # Usage: benchmarks/run-benchmark.sh <CatchUpBenchmark|InitialSyncBenchmark|SteadyMeshBenchmark> [arguments...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,5 +17,5 @@ if ! command -v pgbench >/dev/null && ! ls /usr/lib/postgresql/*/bin/pgbench >/d
   fi
 fi
 mvn -B -q -DskipTests -pl benchmarks -am package
-exec java -Xmx1g -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" \
+exec java -Xmx1g ${PGMESH_BENCH_JAVA_OPTS:-} -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" \
   "io.pgmesh.bench.$benchmark" "$@"

@@ -43,18 +43,33 @@ public final class CatchUpBenchmark {
                 + " on %d cores%n", transactions, scale, clients, Runtime.getRuntime().availableProcessors());
 
         Result mesh = pgmesh(pgbench, scale, transactions, clients);
+        print("pgmesh (Kafka Connect sink)", mesh, transactions);
         Result nativeLr = nativeReplication(pgbench, scale, transactions, clients);
+        print("PostgreSQL native logical repl.", nativeLr, transactions);
+        java.nio.file.Path plugins = DebeziumPeer.plugins();
+        Result debezium = plugins == null ? null : DebeziumPeer.run(pgbench, scale, transactions, clients, plugins);
 
         System.out.println();
         System.out.printf(Locale.ROOT, "%-34s %10s %14s %10s %12s %s%n", "", "catch-up", "transactions/s", "CPU",
                 "end to end", "identical");
         print("pgmesh (Kafka Connect sink)", mesh, transactions);
         print("PostgreSQL native logical repl.", nativeLr, transactions);
+        if (debezium != null) {
+            print("Debezium PG source + JDBC sink", debezium, transactions);
+        }
         System.out.printf(Locale.ROOT, "ratio pgmesh / native: catch-up %.2f, end to end %.2f, CPU of the catch-up %.2f%n",
                 mesh.catchUpSeconds() / nativeLr.catchUpSeconds(), mesh.endToEndSeconds() / nativeLr.endToEndSeconds(),
                 mesh.catchUpCpuSeconds() / nativeLr.catchUpCpuSeconds());
-        System.out.printf(Locale.ROOT, "Connect worker (a JVM of its own, -Xmx%dm): heap at most %d MB%n",
-                BenchSupport.WORKER_HEAP_MB, mesh.workerHeapMb());
+        if (debezium != null) {
+            System.out.printf(Locale.ROOT, "ratio pgmesh / Debezium: catch-up %.2f, end to end %.2f, CPU of the catch-up"
+                    + " %.2f (Debezium / pgmesh catch-up: %.2fx)%n", mesh.catchUpSeconds() / debezium.catchUpSeconds(),
+                    mesh.endToEndSeconds() / debezium.endToEndSeconds(),
+                    mesh.catchUpCpuSeconds() / debezium.catchUpCpuSeconds(),
+                    debezium.catchUpSeconds() / mesh.catchUpSeconds());
+        }
+        System.out.printf(Locale.ROOT, "Connect worker (a JVM of its own, -Xmx%dm): heap at most %d MB%s%n",
+                BenchSupport.WORKER_HEAP_MB, mesh.workerHeapMb(),
+                debezium == null ? "" : " (Debezium's worker: " + debezium.workerHeapMb() + " MB)");
         System.exit(0);
     }
 
@@ -172,7 +187,7 @@ public final class CatchUpBenchmark {
     }
 
     /** The same pgbench tables on both servers, and a table that marks the end of the workload. */
-    private static void prepare(Pgbench pgbench, int scale, PostgresNode a, PostgresNode b) throws Exception {
+    static void prepare(Pgbench pgbench, int scale, PostgresNode a, PostgresNode b) throws Exception {
         for (PostgresNode node : List.of(a, b)) {
             node.createDatabase(DB);
             pgbench.initialize(node, DB, scale);
@@ -181,7 +196,7 @@ public final class CatchUpBenchmark {
     }
 
     /** Commits marker {@code id} after a workload; returns the LSN after it. */
-    private static String markEnd(PostgresNode node, int id) {
+    static String markEnd(PostgresNode node, int id) {
         node.execute(DB, "INSERT INTO bench_marker VALUES (" + id + ")");
         return node.queryValue(DB, "SELECT pg_current_wal_lsn()::text");
     }

@@ -130,9 +130,21 @@ public final class PgmeshSinkTask extends SinkTask {
                 throw e;
             }
         }
-        for (TopicPartition tp : appliers.keySet()) {
-            if (!rewound.contains(tp)) {
+        for (Map.Entry<TopicPartition, PartitionApplier> e : appliers.entrySet()) {
+            TopicPartition tp = e.getKey();
+            if (rewound.contains(tp)) {
+                continue;
+            }
+            PartitionApplier applier = e.getValue();
+            try {
+                // the transactions of this delivery that ended commit now, in one exchange
+                applier.flush();
                 budget(tp).succeeded();
+            } catch (SQLException ex) {
+                backoff = max(backoff, handleFailure(tp, applier, applier.lastRecord(), ex));
+            } catch (RuntimeException ex) {
+                applier.rollback();
+                throw ex;
             }
         }
         maintenance.maybeRun(appliers.values());

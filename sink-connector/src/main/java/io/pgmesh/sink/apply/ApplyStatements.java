@@ -149,10 +149,23 @@ final class ApplyStatements {
         return "(SELECT ROW(" + VERSION_TIME + ", " + VERSION_NODE + ")::pgmesh.version FROM " + originOf(xmin) + ")";
     }
 
-    /** As {@code pgmesh.remote_wins(remoteTs, remoteNode, xmin)}: whether the remote version is newer. */
-    private static String remoteWinsOver(String xmin, String remoteTs, String remoteNode) {
-        return "EXISTS (SELECT 1 FROM " + originOf(xmin) + " WHERE (" + VERSION_TIME + ", " + VERSION_NODE
-                + " COLLATE \"C\") < (" + remoteTs + ", " + remoteNode + " COLLATE \"C\"))";
+    /**
+     * As {@code pgmesh.remote_wins(remoteTs, remoteNode, xmin)}: whether the remote version is
+     * newer. One commit timestamp lookup; the node of {@code xmin}'s origin is looked up only when
+     * the two commit times are exactly equal (CASE evaluates its branches in order), so the usual
+     * case costs no catalog join and no pgmesh.node scan.
+     */
+    static String remoteWinsOver(String xmin, String remoteTs, String remoteNode) {
+        return "(SELECT CASE WHEN " + VERSION_TIME + " < " + remoteTs + " THEN true WHEN " + VERSION_TIME + " > "
+                + remoteTs + " THEN false WHEN " + VERSION_TIME + " = " + remoteTs + " THEN " + nodeOfOrigin("c.roident")
+                + " COLLATE \"C\" < " + remoteNode + " COLLATE \"C\" END"
+                + " FROM pg_catalog.pg_xact_commit_timestamp_origin(" + xmin + ") AS c)";
+    }
+
+    /** The node of replication origin {@code roident}: pgmesh_<node>'s node, or this node (a local write, or another origin). */
+    private static String nodeOfOrigin(String roident) {
+        return "coalesce((SELECT substr(o.roname, 8) FROM pg_catalog.pg_replication_origin AS o WHERE o.roident = "
+                + roident + " AND " + roident + " <> 0 AND o.roname LIKE 'pgmesh\\_%'), (SELECT name FROM pgmesh.node))";
     }
 
     /** As {@code pgmesh.micros(ts)}: microseconds since the Unix epoch, NULL when not finite. */

@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -38,6 +37,8 @@ public final class ChangeApplier {
 
     private final boolean withImage;
     private final Map<String, PreparedStatement> statements = new LinkedHashMap<>();
+    /** The apply statements' shapes prepared on the current connection. */
+    private PreparedShapes shapes;
     /**
      * Generated statements by table, kind and column set: a transaction mix repeats a few shapes,
      * and generating the text again was about a tenth of the sink thread's CPU time. Cleared with
@@ -61,6 +62,12 @@ public final class ChangeApplier {
         Applied applied = queue(pipeline, c, table, change, remote);
         execute(pipeline, c);
         return applied;
+    }
+
+    /** The shapes prepared on {@code c}: those of the last connection when it is still {@code c}. */
+    public PreparedShapes shapes(Connection c) {
+        shapes = PreparedShapes.of(shapes, c);
+        return shapes;
     }
 
     /**
@@ -91,7 +98,7 @@ public final class ChangeApplier {
 
     /** Runs what {@code pipeline} holds on {@code c}, with this applier's prepared statements. */
     public void execute(StatementPipeline pipeline, Connection c) throws SQLException {
-        pipeline.execute(c, this::prepare);
+        pipeline.execute(c, shapes(c));
     }
 
     private void upsert(StatementPipeline p, Applied applied, TargetTable table, Map<String, String> key,
@@ -152,18 +159,19 @@ public final class ChangeApplier {
     private Map<String, String> readColumns(Connection c, TargetTable table, Map<String, String> key,
                                             List<String> columns) throws SQLException {
         Sql sql = ApplyStatements.readColumns(table, columns);
-        PreparedStatement s = prepare(c, sql.text());
-        bind(s, 1, sql, table, key, Map.of(), null);
-        try (ResultSet rs = s.executeQuery()) {
-            if (!rs.next()) {
-                return null;
+        StatementPipeline read = new StatementPipeline();
+        Map<String, String> values = new HashMap<>();
+        boolean[] found = new boolean[1];
+        read.add(sql.text(), a -> bind(a, sql, table, key, Map.of(), null), rs -> {
+            if (rs.next()) {
+                found[0] = true;
+                for (int i = 0; i < columns.size(); i++) {
+                    values.put(columns.get(i), rs.getString(i + 1));
+                }
             }
-            Map<String, String> values = new HashMap<>();
-            for (int i = 0; i < columns.size(); i++) {
-                values.put(columns.get(i), rs.getString(i + 1));
-            }
-            return values;
-        }
+        });
+        execute(read, c);
+        return found[0] ? values : null;
     }
 
     /** A table without a key: inserts only; an update or delete cannot find its row. */
@@ -177,9 +185,9 @@ public final class ChangeApplier {
         String sql = "INSERT INTO " + table.id().quoted() + " (" + String.join(", ", columns.stream()
                 .map(col -> io.pgmesh.common.sql.SqlIdentifiers.quote(col.name())).toList()) + ") VALUES ("
                 + String.join(", ", columns.stream().map(col -> "?::" + col.type()).toList()) + ")";
-        p.add(sql, columns.size(), (s, first) -> {
-            for (int i = 0; i < columns.size(); i++) {
-                setText(s, first + i, change.image().get(columns.get(i).name()).value());
+        p.add(sql, a -> {
+            for (TargetTable.Column column : columns) {
+                a.text(change.image().get(column.name()).value());
             }
         }, null);
         applied.parts.add(new Part(Change.INSERT, change.key(), new ApplyResult(null, null, true, null)));
@@ -188,38 +196,28 @@ public final class ChangeApplier {
     /** Queues one last-update-wins statement; its one result row becomes a part of {@code applied}. */
     private static void add(StatementPipeline p, Applied applied, Change kind, Sql sql, TargetTable table,
                             Map<String, String> key, Map<String, ColumnValue> image, Version remote) {
-        p.add(sql.text(), sql.params().size(), (s, first) -> bind(s, first, sql, table, key, image, remote), rs -> {
+        p.add(sql.text(), a -> bind(a, sql, table, key, image, remote), rs -> {
             rs.next();
             applied.parts.add(new Part(kind, key, ApplyResult.read(rs)));
         });
     }
 
-    private static void bind(PreparedStatement s, int first, Sql sql, TargetTable table, Map<String, String> key,
-                             Map<String, ColumnValue> image, Version remote) throws SQLException {
-        int i = first;
+    private static void bind(Arguments a, Sql sql, TargetTable table, Map<String, String> key,
+                             Map<String, ColumnValue> image, Version remote) {
         for (Param p : sql.params()) {
             if (p instanceof Param.RemoteTime) {
-                s.setString(i, remote.timestamptz());
+                a.text(remote.timestamptz());
             } else if (p instanceof Param.RemoteNode) {
-                s.setString(i, remote.node());
+                a.text(remote.node());
             } else if (p instanceof Param.Relid) {
-                s.setLong(i, table.relid());
+                a.number(table.relid());
             } else if (p instanceof Param.Key k) {
-                setText(s, i, key.get(k.column()));
+                a.text(key.get(k.column()));
             } else if (p instanceof Param.Value v) {
-                setText(s, i, image.get(v.column()).value());
+                a.text(image.get(v.column()).value());
             } else if (p instanceof Param.Constant constant) {
-                s.setString(i, constant.text());
+                a.text(constant.text());
             }
-            i++;
-        }
-    }
-
-    private static void setText(PreparedStatement s, int index, String value) throws SQLException {
-        if (value == null) {
-            s.setNull(index, Types.VARCHAR);
-        } else {
-            s.setString(index, value);
         }
     }
 
@@ -263,5 +261,8 @@ public final class ChangeApplier {
         }
         statements.clear();
         generated.clear();
+        if (shapes != null) {
+            shapes.clear();
+        }
     }
 }

@@ -55,22 +55,9 @@ final class ExceptionLog {
         String lsn = r.headers().originLsn().toString();
         String commitTs = r.version().timestamptz();
         String keyJson = key.isEmpty() ? null : Json.write(key);
-        pipeline.add(INSERT, 15, (s, first) -> {
-            s.setString(first, origin);
-            s.setString(first + 1, lsn);
-            s.setString(first + 2, commitTs);
-            s.setString(first + 3, r.topic());
-            s.setInt(first + 4, r.partition());
-            s.setLong(first + 5, r.offset());
-            s.setString(first + 6, table == null ? null : table.schema());
-            s.setString(first + 7, table == null ? null : table.table());
-            s.setString(first + 8, r.headers().op().wireName());
-            s.setString(first + 9, keyJson);
-            s.setString(first + 10, rowData);
-            s.setString(first + 11, why.policy());
-            s.setLong(first + 12, why.failedOffset());
-            s.setString(first + 13, why.sqlState());
-            s.setString(first + 14, why.error());
-        }, null);
+        pipeline.add(INSERT, a -> a.text(origin).text(lsn).text(commitTs).text(r.topic()).number(r.partition())
+                .number(r.offset()).text(table == null ? null : table.schema()).text(table == null ? null : table.table())
+                .text(r.headers().op().wireName()).text(keyJson).text(rowData).text(why.policy())
+                .number(why.failedOffset()).text(why.sqlState()).text(why.error()), null);
     }
 }

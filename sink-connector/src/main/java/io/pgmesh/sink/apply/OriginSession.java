@@ -43,20 +43,26 @@ public final class OriginSession {
 
     /**
      * Starts the transaction of a change from {@code origin}, committed there at {@code lsn} and
-     * {@code time}: binds the session to the origin now if needed, and queues the transaction's
-     * origin setup as the first statement of {@code pipeline}, which must be empty.
+     * {@code time}: binds the session to the origin now if needed (see {@link #boundTo}), and
+     * queues the transaction's origin setup, the first statement of its transaction, in {@code pipeline}.
      */
     public void begin(NodeName origin, Lsn lsn, String commitTime, StatementPipeline pipeline) throws SQLException {
-        if (!pipeline.isEmpty()) {
-            throw new IllegalStateException("the origin setup must come first in its transaction");
-        }
         if (!origin.equals(current)) {
+            if (!pipeline.isEmpty()) {
+                throw new IllegalStateException("the session changes origin only between exchanges");
+            }
             switchTo(origin);
         }
-        pipeline.add("SELECT pg_replication_origin_xact_setup(?::pg_lsn, ?::timestamptz)", 2, (s, first) -> {
-            s.setString(first, lsn.toString());
-            s.setString(first + 1, commitTime);
-        }, null);
+        pipeline.add("SELECT pg_replication_origin_xact_setup(?::pg_lsn, ?::timestamptz)",
+                a -> a.text(lsn.toString()).text(commitTime), null);
+    }
+
+    /**
+     * Whether the session is bound to {@code origin}: if not, {@link #begin} binds it first, which
+     * runs on the connection at once and so only when nothing is queued.
+     */
+    public boolean boundTo(NodeName origin) {
+        return origin.equals(current);
     }
 
     /** The transaction of {@code origin} at {@code lsn} committed. */

@@ -61,9 +61,6 @@ public final class PartitionApplier implements AutoCloseable {
     private final TargetTables tables;
     private final ChangeApplier applier;
     private final SinkMetrics metrics;
-    /** Row changes and conflicts of the open local transaction, counted in the metrics once it commits. */
-    private int txRows;
-    private final List<ConflictType> txConflicts = new ArrayList<>();
     private Connection connection;
     private OriginSession session;
     /** What this sink had seen before it stored any position for the partition: the floor of its first session. */
@@ -75,6 +72,13 @@ public final class PartitionApplier implements AutoCloseable {
     /** The current transaction's statements not sent yet, and the writes whose results they bring. */
     private final StatementPipeline pipeline = new StatementPipeline();
     private final List<Written> written = new ArrayList<>();
+    /**
+     * Source transactions whose statements and COMMIT are queued in the pipeline (or that were
+     * passed over after them): committed once the pipeline ran, in order.
+     */
+    private final List<Transaction> finished = new ArrayList<>();
+    /** Whether the pipeline ends with a COMMIT, so the next transaction queues its BEGIN. */
+    private boolean commitQueued;
     /** Snapshot rows waiting to be inserted together, ahead of the pipeline's statements. */
     private final SnapshotBatch batch = new SnapshotBatch();
     /** After a failure, the next transaction is applied one statement at a time, so an error names its change. */
@@ -105,7 +109,8 @@ public final class PartitionApplier implements AutoCloseable {
     /** The record whose own statement failed (one change at a time), or -1; and the transaction a failure struck. */
     private long failedRowOffset = -1;
     private TxId failedTx;
-    private int txDiscarded;
+    /** The last record processed: what a failure of an exchange of several transactions is reported against. */
+    private ChangeRecord lastRecord;
 
     /** A source transaction: its origin and commit LSN. */
     private record TxId(NodeName origin, Lsn commitLsn) {
@@ -119,9 +124,9 @@ public final class PartitionApplier implements AutoCloseable {
         }
     }
 
-    /** A row change queued in the pipeline, judged for conflicts once its statements ran. */
-    private record Written(ChangeRecord record, TargetTable table, RowChange change, ChangeApplier.Applied applied,
-                           String description) {
+    /** A row change of transaction {@code tx} queued in the pipeline, judged for conflicts once its statements ran. */
+    private record Written(Transaction tx, ChangeRecord record, TargetTable table, RowChange change,
+                           ChangeApplier.Applied applied, String description) {
     }
 
     /** Statements a pipeline holds at most before they are sent, even within one transaction. */
@@ -137,6 +142,17 @@ public final class PartitionApplier implements AutoCloseable {
         final boolean snapshot;
         int lastSeq;
         boolean writing;
+        /** Row changes, conflicts and changes left out, counted in the metrics once it commits. */
+        int rows;
+        final List<ConflictType> conflicts = new ArrayList<>();
+        int discarded;
+        /** Where its statements begin in the pipeline and among the writes, while nothing of it was sent. */
+        int pipelineStart;
+        int writtenStart;
+        boolean beganWithBegin;
+        /** Once it ended: the offset after its last record, and what the peer had seen by then. */
+        long nextOffset = -1;
+        SeenVector seenAtEnd;
 
         Transaction(ChangeHeaders h, Version version) {
             this.origin = h.originNode();
@@ -211,12 +227,30 @@ public final class PartitionApplier implements AutoCloseable {
     public Optional<Long> process(ChangeRecord r) throws SQLException {
         failedRowOffset = -1;
         failedTx = null;
+        lastRecord = r;
         try {
             return processRecord(r);
         } catch (SQLException | RuntimeException e) {
             failedTx = tx == null ? null : new TxId(tx.origin, tx.commitLsn);
             throw e;
         }
+    }
+
+    /**
+     * Sends what the pipeline holds of the transactions that ended, so that they commit now (the
+     * task calls it after each delivery from Kafka: nothing waits for more records).
+     */
+    public void flush() throws SQLException {
+        failedRowOffset = -1;
+        failedTx = null;
+        if (!finished.isEmpty()) {
+            flushBatch();
+        }
+    }
+
+    /** The record a failure of {@link #flush()} (or of the last {@link #process}) is reported against. */
+    public ChangeRecord lastRecord() {
+        return lastRecord;
     }
 
     /**
@@ -332,7 +366,7 @@ public final class PartitionApplier implements AutoCloseable {
         if (discard != null) {
             beginWriting();
             ExceptionLog.queue(pipeline, r, discard.reason());
-            txDiscarded++;
+            tx.discarded++;
         } else if (verdict == Verdict.APPLY) {
             if (h.op() == Operation.TRUNCATE) {
                 pendingTruncates.add(r);
@@ -376,7 +410,7 @@ public final class PartitionApplier implements AutoCloseable {
 
     private void write(ChangeRecord r) throws SQLException {
         beginWriting();
-        txRows++;
+        tx.rows++;
         RowImage image = r.value() instanceof RowImage i ? i : null;
         TargetTable table = table(image != null ? image.table() : r.key().table());
         if (image != null && !hasEveryColumn(table, image)) {
@@ -413,7 +447,7 @@ public final class PartitionApplier implements AutoCloseable {
     private void queueRow(ChangeRecord r, TargetTable table, RowChange change) throws SQLException {
         String description = change.change().name() + " on " + table.id() + " key " + change.key();
         currentStatement = description;
-        written.add(new Written(r, table, change, applier.queue(pipeline, connection, table, change, r.version()),
+        written.add(new Written(tx, r, table, change, applier.queue(pipeline, connection, table, change, r.version()),
                 description));
         currentStatement = null;
     }
@@ -459,25 +493,46 @@ public final class PartitionApplier implements AutoCloseable {
                 : written.size() + " row changes sent together, from " + written.get(0).description() + " to "
                 + written.get(written.size() - 1).description() + " (after a failure the sink applies the"
                 + " transaction again one change at a time, and then names the change that fails)";
+        if (!finished.isEmpty()) {
+            currentStatement = finished.size() + " transactions sent together, from " + finished.get(0).originLsn
+                    + " of " + finished.get(0).origin + " (after a failure the sink applies the failing transaction"
+                    + " again on its own, one change at a time, and then names the change that fails)";
+        }
         try {
             applier.execute(pipeline, connection);
         } catch (SQLException | RuntimeException e) {
-            failedAmongOthers = written.size() > 1;
+            // the transactions before the failing one committed: rollback() reads how far
+            failedAmongOthers = written.size() > 1 || !finished.isEmpty();
             throw e;
         }
+        commitQueued = false;
         currentStatement = null;
         for (Written w : written) {
             judge(w);
         }
         written.clear();
+        for (Transaction done : finished) {
+            advance(done);
+        }
+        finished.clear();
+    }
+
+    /**
+     * Sends the pipeline, at the end of a transaction, and commits what is left open (the conflicts
+     * of the batch's last transactions are logged after it ran).
+     */
+    private void flushBatch() throws SQLException {
+        sendWrites();
+        connection.commit();
     }
 
     private void judge(Written w) throws SQLException {
         ChangeRecord r = w.record();
+        SeenVector known = w.tx().seenAtEnd != null ? w.tx().seenAtEnd : seen;
         for (ChangeApplier.Part part : w.applied().parts()) {
-            Optional<Conflict> conflict = ConflictJudge.judge(part.change(), r.version(), part.result().outcome(), seen);
+            Optional<Conflict> conflict = ConflictJudge.judge(part.change(), r.version(), part.result().outcome(), known);
             if (conflict.isPresent()) {
-                txConflicts.add(conflict.get().type());
+                w.tx().conflicts.add(conflict.get().type());
                 Map<String, String> remoteRow = null;
                 if (w.change().image() != null) {
                     remoteRow = new LinkedHashMap<>();
@@ -533,56 +588,98 @@ public final class PartitionApplier implements AutoCloseable {
                 + " this transaction on was applied."));
     }
 
+    /**
+     * Starts the local transaction of the source transaction: after the ones queued before it,
+     * unless it must go alone (a snapshot run) or the session must change origin first, which
+     * sends those first.
+     */
     private void beginWriting() throws SQLException {
         if (!tx.writing) {
+            if (!finished.isEmpty() && (tx.snapshot || !session().boundTo(tx.origin))) {
+                flushBatch();
+            }
+            tx.pipelineStart = pipeline.size();
+            tx.writtenStart = written.size();
+            tx.beganWithBegin = commitQueued;
+            if (commitQueued) {
+                pipeline.add("BEGIN");
+                commitQueued = false;
+            }
             session().begin(tx.origin, tx.originLsn, tx.version.timestamptz(), pipeline);
             tx.writing = true;
         }
     }
 
+    /** Whether the ending transaction may stay queued for the same exchange as the next ones. */
+    private boolean batching() {
+        return !oneByOne && config.applyBatchMaxTransactions() > 1;
+    }
+
     private void finish(long lastOffset) throws SQLException {
         flushTruncates();
-        if (tx.writing && tx.snapshot) {
+        Transaction done = tx;
+        done.nextOffset = lastOffset + 1;
+        done.seenAtEnd = seen.copy();
+        if (!done.writing) {
+            tx = null;
+            if (finished.isEmpty()) {
+                advance(done);
+            } else {
+                finished.add(done);
+            }
+        } else if (done.snapshot) {
             // a snapshot's LSNs are not the origin's: its progress is neither checked nor advanced
-            progress.queueWrite(pipeline, topic, partition, lastOffset + 1, seen);
+            progress.queueWrite(pipeline, topic, partition, done.nextOffset, seen);
             sendWrites();
             connection.commit();
-            committed();
-            storedOffset = lastOffset + 1;
-            lastStoreNanos = System.nanoTime();
-        } else if (tx.writing) {
-            progress.queueWrite(pipeline, topic, partition, lastOffset + 1, seen, tx.origin.value(), tx.originLsn,
-                    tx.version.timestamptz());
-            sendWrites();
-            connection.commit();
-            committed();
-            session.applied(tx.origin, tx.originLsn);
-            storedOffset = lastOffset + 1;
-            lastStoreNanos = System.nanoTime();
+            tx = null;
+            advance(done);
+        } else {
+            progress.queueWrite(pipeline, topic, partition, done.nextOffset, seen, done.origin.value(), done.originLsn,
+                    done.version.timestamptz());
+            if (batching()) {
+                pipeline.add("COMMIT");
+                commitQueued = true;
+                finished.add(done);
+                tx = null;
+                if (finished.size() >= config.applyBatchMaxTransactions()
+                        || pipeline.bytes() >= config.applyBatchMaxBytes()) {
+                    flushBatch();
+                }
+            } else {
+                sendWrites();
+                connection.commit();
+                tx = null;
+                advance(done);
+            }
         }
-        durableOffset = lastOffset + 1;
-        durableSeen = seen.copy();
-        tx = null;
         storeWhenIdle();
     }
 
-    /** The open transaction committed: the next one may go in batches again, and its counts are final. */
-    private void committed() {
-        oneByOne = false;
-        metrics.committed(tx.snapshot, txRows, txConflicts);
-        if (txDiscarded > 0) {
-            metrics.discarded(txDiscarded);
-            TxId done = new TxId(tx.origin, tx.commitLsn);
-            discards.removeIf(d -> d.tx().equals(done));
+    /** Transaction {@code done} committed (or was passed over): the partition's position moves past it. */
+    private void advance(Transaction done) {
+        durableOffset = done.nextOffset;
+        durableSeen = done.seenAtEnd;
+        if (!done.writing) {
+            return;
         }
-        txRows = 0;
-        txDiscarded = 0;
-        txConflicts.clear();
+        oneByOne = false;
+        storedOffset = done.nextOffset;
+        lastStoreNanos = System.nanoTime();
+        metrics.committed(done.snapshot, done.rows, done.conflicts);
+        if (done.discarded > 0) {
+            metrics.discarded(done.discarded);
+            TxId id = new TxId(done.origin, done.commitLsn);
+            discards.removeIf(d -> d.tx().equals(id));
+        }
+        if (!done.snapshot) {
+            session.applied(done.origin, done.originLsn);
+        }
     }
 
     /** Stores the position now and then when only passing records over, so a restart need not re-read them. */
     private void storeWhenIdle() throws SQLException {
-        if (durableOffset > storedOffset
+        if (finished.isEmpty() && pipeline.isEmpty() && durableOffset > storedOffset
                 && System.nanoTime() - lastStoreNanos >= config.progressFlushInterval().toNanos()) {
             progress.write(connection(), topic, partition, durableOffset, durableSeen);
             connection.commit();
@@ -594,7 +691,20 @@ public final class PartitionApplier implements AutoCloseable {
     private void abandon(String why) throws SQLException {
         LOG.warn("Discarding the partly applied transaction {} of {} in {}-{}: {}", tx.originLsn, tx.origin, topic,
                 partition, why);
-        rollbackQuietly();
+        if (finished.isEmpty()) {
+            rollbackQuietly();
+            return;
+        }
+        // nothing of it was sent (sending would have committed the transactions queued before it):
+        // its statements leave the pipeline, the ones before it stay queued
+        if (tx.writing) {
+            pipeline.truncate(tx.pipelineStart);
+            written.subList(tx.writtenStart, written.size()).clear();
+            commitQueued = tx.beganWithBegin;
+        }
+        pendingTruncates.clear();
+        batch.clear();
+        tx = null;
     }
 
     /**
@@ -607,9 +717,37 @@ public final class PartitionApplier implements AutoCloseable {
         rollbackQuietly();
         oneByOne = true;
         failedAmongOthers = false;
+        committedPrefix();
         long rewind = durableOffset >= 0 ? durableOffset : firstDelivered;
         nextOffset = rewind;
         return rewind;
+    }
+
+    /**
+     * After a failure in an exchange of several transactions, those before the failing one are
+     * committed: the position stored with the last of them says where to resume. When it cannot be
+     * read, resuming earlier is safe too (the committed ones are passed over by their origin LSN).
+     */
+    private void committedPrefix() {
+        if (connection == null || !positionChecked) {
+            return;
+        }
+        try {
+            Optional<SinkProgress.Position> stored = progress.read(connection, topic, partition);
+            connection.commit();
+            if (stored.isPresent() && stored.get().nextOffset() > durableOffset) {
+                LOG.info("{}-{}: the transactions up to offset {} committed before the failure; resuming there", topic,
+                        partition, stored.get().nextOffset());
+                durableOffset = stored.get().nextOffset();
+                storedOffset = durableOffset;
+                durableSeen = stored.get().seen();
+                seen = durableSeen.copy();
+            }
+        } catch (SQLException e) {
+            LOG.debug("Could not read the position of {}-{} after the failure ({}); resuming at offset {}", topic,
+                    partition, e.getMessage(), durableOffset);
+            rollbackQuietly();
+        }
     }
 
     private void rollbackQuietly() {
@@ -634,10 +772,9 @@ public final class PartitionApplier implements AutoCloseable {
         pendingTruncates.clear();
         pipeline.clear();
         written.clear();
+        finished.clear();
+        commitQueued = false;
         batch.clear();
-        txRows = 0;
-        txDiscarded = 0;
-        txConflicts.clear();
         seen = durableSeen.copy();
         currentStatement = null;
         tables.forgetAll();
@@ -676,7 +813,7 @@ public final class PartitionApplier implements AutoCloseable {
         if (config.synchronousCommit() || durableOffset < 0) {
             return durableOffset;
         }
-        if (tx != null || connection == null) {
+        if (tx != null || !finished.isEmpty() || connection == null) {
             return flushed.safe();
         }
         try (Statement s = connection.createStatement();
@@ -774,7 +911,7 @@ public final class PartitionApplier implements AutoCloseable {
 
     /** Runs maintenance statements on this partition's connection, outside any apply transaction. */
     public void maintain(String sql) throws SQLException {
-        if (tx != null) {
+        if (tx != null || !finished.isEmpty()) {
             return;
         }
         try (Statement s = connection().createStatement()) {

@@ -90,7 +90,13 @@ final class SnapshotBatch {
      *
      * @return the rows not inserted, in their order, for the row-by-row statement
      */
-    List<Row> insert(Connection c, StatementPipeline.Preparer preparer) throws SQLException {
+    /** Prepares (or finds already prepared) a statement on a connection. */
+    @FunctionalInterface
+    interface Preparer {
+        PreparedStatement prepare(Connection connection, String sql) throws SQLException;
+    }
+
+    List<Row> insert(Connection c, Preparer preparer) throws SQLException {
         PreparedStatement s = preparer.prepare(c, statement(table, columns));
         int i = 1;
         for (TargetTable.Column column : columns) {

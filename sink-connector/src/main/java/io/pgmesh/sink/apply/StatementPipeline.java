@@ -1,59 +1,63 @@
 package io.pgmesh.sink.apply;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.StringJoiner;
 
 /**
- * Statements of one apply transaction that go to PostgreSQL in one round trip. pgjdbc sends the
- * parts of a multi-statement prepared statement one after the other and reads their results
- * afterwards, so a transaction of a few rows costs one round trip for its writes, not one per row.
- * The parts run in order, in the connection's transaction; the first that fails fails the lot
- * (PostgreSQL skips the rest), and the caller rolls the transaction back as before.
+ * Statements that go to PostgreSQL in one exchange: each statement shape is prepared once per
+ * connection ({@link PreparedShapes}), and the exchange is one text of {@code EXECUTE
+ * name(literals)} and plain statements ({@code COMMIT}, {@code BEGIN}) that pgjdbc sends in one
+ * go, with one Sync, reading the results afterwards. So many transactions of many statements cost
+ * one round trip. The statements run in order; the first that fails makes PostgreSQL skip the rest
+ * of the exchange: what committed before it stays committed, the transaction it was in is left
+ * failed for the caller to roll back.
  *
- * <p>Results are handed to each part's reader once {@link #execute} ran. Not thread-safe.
+ * <p>Results are handed to each statement's reader once {@link #execute} ran. Not thread-safe.
  */
 public final class StatementPipeline {
 
-    /** Binds a part's parameters, the first at index {@code first} of the combined statement. */
+    /** Writes a statement's arguments, in the order of its {@code ?}. */
     @FunctionalInterface
     public interface Binder {
-        void bind(PreparedStatement statement, int first) throws SQLException;
+        void bind(Arguments arguments);
     }
 
-    /** Reads the rows a part returned. */
+    /** Reads the rows a statement returned. */
     @FunctionalInterface
     public interface Reader {
         void read(ResultSet rows) throws SQLException;
     }
 
-    /** Prepares (or finds already prepared) a statement on a connection. */
-    @FunctionalInterface
-    public interface Preparer {
-        PreparedStatement prepare(Connection connection, String sql) throws SQLException;
-    }
-
-    private record Part(String sql, int parameters, Binder binder, Reader reader) {
+    /** A statement: a shape to execute with {@code arguments}, or, with none, text sent as it is. */
+    private record Part(String sql, Arguments arguments, Reader reader, int bytes) {
     }
 
     private final List<Part> parts = new ArrayList<>();
-    /** The statements of the last run and their combined text: transactions of one shape reuse it as it is. */
-    private List<String> lastStatements = List.of();
-    private String lastText;
+    private long bytes;
 
     /**
-     * Adds a statement (one; pgjdbc splits the combined text at the semicolons outside quotes).
+     * Adds a statement.
      *
-     * @param parameters how many {@code ?} it has
-     * @param reader     what to do with the rows it returns; null for a statement that returns none
-     *                   or whose rows do not matter
+     * @param sql    one statement, with a {@code ?} per argument
+     * @param reader what to do with the rows it returns; null for a statement that returns none or
+     *               whose rows do not matter
      */
-    public void add(String sql, int parameters, Binder binder, Reader reader) {
-        parts.add(new Part(sql, parameters, binder, reader));
+    public void add(String sql, Binder binder, Reader reader) {
+        Arguments arguments = new Arguments();
+        binder.bind(arguments);
+        int size = arguments.literals().length() + 24;
+        parts.add(new Part(sql, arguments, reader, size));
+        bytes += size;
+    }
+
+    /** Adds a statement without arguments or results, sent as it is (such as COMMIT or BEGIN). */
+    public void add(String sql) {
+        parts.add(new Part(sql, null, null, sql.length() + 2));
+        bytes += sql.length() + 2;
     }
 
     public int size() {
@@ -64,54 +68,60 @@ public final class StatementPipeline {
         return parts.isEmpty();
     }
 
+    /** About how many bytes the exchange's text holds. */
+    public long bytes() {
+        return bytes;
+    }
+
+    /** Forgets the statements added after the first {@code size} (a transaction given up before it was sent). */
+    public void truncate(int size) {
+        while (parts.size() > size) {
+            bytes -= parts.remove(parts.size() - 1).bytes();
+        }
+    }
+
     /** Forgets the statements not run yet (after a failure). */
     public void clear() {
         parts.clear();
+        bytes = 0;
     }
 
-    private String combinedText(List<Part> running) {
-        boolean same = running.size() == lastStatements.size();
-        for (int i = 0; same && i < running.size(); i++) {
-            same = running.get(i).sql().equals(lastStatements.get(i));
-        }
-        if (!same) {
-            StringJoiner text = new StringJoiner(";\n");
-            List<String> statements = new ArrayList<>(running.size());
-            for (Part p : running) {
-                text.add(p.sql());
-                statements.add(p.sql());
-            }
-            lastStatements = statements;
-            lastText = text.toString();
-        }
-        return lastText;
-    }
-
-    /** Runs every statement added since the last run, in one round trip, and hands out their results. */
-    public void execute(Connection connection, Preparer preparer) throws SQLException {
+    /** Runs every statement added since the last run, in one exchange, and hands out their results. */
+    public void execute(Connection connection, PreparedShapes shapes) throws SQLException {
         if (parts.isEmpty()) {
             return;
         }
         List<Part> running = List.copyOf(parts);
-        parts.clear();
-        PreparedStatement statement = preparer.prepare(connection, combinedText(running));
-        int next = 1;
+        clear();
+        StringBuilder text = new StringBuilder();
         for (Part p : running) {
-            p.binder().bind(statement, next);
-            next += p.parameters();
-        }
-        boolean rows = statement.execute();
-        for (Part p : running) {
-            if (rows) {
-                try (ResultSet rs = statement.getResultSet()) {
-                    if (p.reader() != null) {
-                        p.reader().read(rs);
-                    }
-                }
-            } else if (p.reader() != null) {
-                throw new IllegalStateException("statement returned no rows: " + p.sql());
+            if (!text.isEmpty()) {
+                text.append(";\n");
             }
-            rows = statement.getMoreResults();
+            if (p.arguments() == null) {
+                text.append(p.sql());
+            } else {
+                text.append("EXECUTE ").append(shapes.nameOf(p.sql(), p.arguments().kinds()));
+                if (p.arguments().size() > 0) {
+                    text.append('(').append(p.arguments().literals()).append(')');
+                }
+            }
+        }
+        try (Statement statement = connection.createStatement()) {
+            statement.setEscapeProcessing(false);
+            boolean rows = statement.execute(text.toString());
+            for (Part p : running) {
+                if (rows) {
+                    try (ResultSet rs = statement.getResultSet()) {
+                        if (p.reader() != null) {
+                            p.reader().read(rs);
+                        }
+                    }
+                } else if (p.reader() != null) {
+                    throw new IllegalStateException("statement returned no rows: " + p.sql());
+                }
+                rows = statement.getMoreResults();
+            }
         }
     }
 }

@@ -73,6 +73,17 @@ public final class PgmeshSinkConfig extends AbstractConfig {
             + " skips (its own changes coming back, other sets, heartbeats), how often to store the position reached,"
             + " so a restart does not read them again.";
 
+    public static final String APPLY_BATCH_MAX_TRANSACTIONS_CONFIG = "apply.batch.max.transactions";
+    private static final String APPLY_BATCH_MAX_TRANSACTIONS_DOC = "How many source transactions at most one exchange"
+            + " with the node carries. Each is still its own local transaction (its own origin commit time, origin"
+            + " progress and position); an exchange holds what one delivery from Kafka brings, is sent when it is"
+            + " delivered (never held back waiting for more), and ends early at DDL, a snapshot run, a change of origin"
+            + " and anything that must read before it writes. 1 sends every transaction on its own.";
+
+    public static final String APPLY_BATCH_MAX_BYTES_CONFIG = "apply.batch.max.bytes";
+    private static final String APPLY_BATCH_MAX_BYTES_DOC = "About how many bytes of statement text one exchange with"
+            + " the node carries at most (a transaction larger than this goes in several exchanges of its own).";
+
     public static final String TOMBSTONE_RETENTION_MS_CONFIG = "tombstone.retention.ms";
     private static final String TOMBSTONE_RETENTION_MS_DOC = "How long the key of a deleted row is kept in"
             + " pgmesh.tombstones. An update or insert of that row older than the delete that arrives within this time"
@@ -160,6 +171,11 @@ public final class PgmeshSinkConfig extends AbstractConfig {
         def.define(PROGRESS_FLUSH_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.between(100L, 3_600_000L),
                 Importance.LOW, PROGRESS_FLUSH_INTERVAL_MS_DOC, GROUP_APPLY, ++order, Width.SHORT,
                 "Progress flush interval (ms)");
+        def.define(APPLY_BATCH_MAX_TRANSACTIONS_CONFIG, Type.INT, 500, ConfigDef.Range.between(1, 100_000),
+                Importance.LOW, APPLY_BATCH_MAX_TRANSACTIONS_DOC, GROUP_APPLY, ++order, Width.SHORT,
+                "Transactions per exchange");
+        def.define(APPLY_BATCH_MAX_BYTES_CONFIG, Type.INT, 4 << 20, ConfigDef.Range.between(64 << 10, 256 << 20),
+                Importance.LOW, APPLY_BATCH_MAX_BYTES_DOC, GROUP_APPLY, ++order, Width.SHORT, "Bytes per exchange");
         def.define(APPLY_ERROR_POLICY_CONFIG, Type.STRING, ApplyErrorPolicy.STOP.configValue(),
                 Validators.enumValue(ApplyErrorPolicy.class), Importance.MEDIUM, APPLY_ERROR_POLICY_DOC, GROUP_APPLY,
                 ++order, Width.SHORT, "Apply error policy");
@@ -267,6 +283,14 @@ public final class PgmeshSinkConfig extends AbstractConfig {
 
     public boolean synchronousCommit() {
         return getBoolean(APPLY_SYNCHRONOUS_COMMIT_CONFIG);
+    }
+
+    public int applyBatchMaxTransactions() {
+        return getInt(APPLY_BATCH_MAX_TRANSACTIONS_CONFIG);
+    }
+
+    public int applyBatchMaxBytes() {
+        return getInt(APPLY_BATCH_MAX_BYTES_CONFIG);
     }
 
     public Duration progressFlushInterval() {

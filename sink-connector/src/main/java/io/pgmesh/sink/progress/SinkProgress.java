@@ -95,20 +95,17 @@ public final class SinkProgress {
     public void queueWrite(StatementPipeline pipeline, String topic, int partition, long nextOffset, SeenVector seen,
                            String origin, Lsn originLsn, String originCommitTime) {
         String seenJson = format(seen);
-        pipeline.add(WRITE_WITH_ORIGIN, 10, (s, first) -> {
-            s.setString(first, origin);
-            s.setString(first + 1, originLsn.toString());
-            s.setString(first + 2, originCommitTime);
-            bindPosition(s, first + 3, topic, partition, nextOffset, seenJson);
-            s.setString(first + 8, origin);
-            s.setString(first + 9, originLsn.toString());
+        pipeline.add(WRITE_WITH_ORIGIN, a -> {
+            a.text(origin).text(originLsn.toString()).text(originCommitTime);
+            position(a, topic, partition, nextOffset, seenJson);
+            a.text(origin).text(originLsn.toString());
         }, null);
     }
 
     /** As {@link #write(Connection, String, int, long, SeenVector)}, queued in {@code pipeline}. */
     public void queueWrite(StatementPipeline pipeline, String topic, int partition, long nextOffset, SeenVector seen) {
         String seenJson = format(seen);
-        pipeline.add(WRITE, 5, (s, first) -> bindPosition(s, first, topic, partition, nextOffset, seenJson), null);
+        pipeline.add(WRITE, a -> position(a, topic, partition, nextOffset, seenJson), null);
     }
 
     /** The last transaction of {@code origin} applied on this node; {@link Lsn#INVALID} when none. */
@@ -133,6 +130,11 @@ public final class SinkProgress {
         s.setInt(first + 2, partition);
         s.setLong(first + 3, nextOffset);
         s.setString(first + 4, seenJson);
+    }
+
+    private void position(io.pgmesh.sink.apply.Arguments a, String topic, int partition, long nextOffset,
+                          String seenJson) {
+        a.text(connector).text(topic).number(partition).number(nextOffset).text(seenJson);
     }
 
     static String format(SeenVector seen) {

@@ -138,6 +138,55 @@ class LastUpdateWinsIT {
         assertFalse(apply(update(1, "again"), new Version(T0, "n2")).result().applied(), "the same version is no news");
     }
 
+    /**
+     * The statements' inline comparison decides exactly as pgmesh.remote_wins on generated
+     * versions: local writes, writes under pgmesh origins and under a foreign origin, a frozen row,
+     * remote versions before, at and after each one's commit time, with node names on both sides of
+     * each row's node, ties included.
+     */
+    @Test
+    void theInlineComparisonOrdersVersionsAsPgmeshRemoteWins() throws SQLException {
+        server.execute(DB, "CREATE TABLE IF NOT EXISTS versions (id int PRIMARY KEY)", "TRUNCATE versions",
+                "INSERT INTO versions VALUES (0)", "VACUUM FREEZE versions");
+        long[] times = {T0, T0, T0 + 1, T0 + 5};
+        String[] origins = {"pgmesh_n1", "pgmesh_n2", "other_origin", "pgmesh_n1"};
+        int id = 1;
+        for (int i = 0; i < times.length; i++) {
+            try (var s = connection.createStatement()) {
+                s.execute("SELECT pg_replication_origin_create('" + origins[i] + "') WHERE NOT EXISTS (SELECT 1 FROM"
+                        + " pg_replication_origin WHERE roname = '" + origins[i] + "')");
+                s.execute("SELECT pg_replication_origin_session_setup('" + origins[i] + "')");
+                s.execute("SELECT pg_replication_origin_xact_setup('0/" + Long.toHexString(++lsn) + "', '"
+                        + new Version(times[i], "x").timestamptz() + "')");
+                s.execute("INSERT INTO public.versions VALUES (" + (id++) + ")");
+                connection.commit();
+                s.execute("SELECT pg_replication_origin_session_reset()");
+                connection.commit();
+            }
+        }
+        server.execute(DB, "INSERT INTO versions VALUES (" + id + ")");
+        String local = server.queryValue(DB, "SELECT pgmesh.micros(pg_xact_commit_timestamp(xmin)) FROM versions"
+                + " WHERE id = " + id);
+        List<Long> remoteTimes = new ArrayList<>(List.of(T0 - 1, T0, T0 + 1, T0 + 2, T0 + 5, T0 + 6));
+        long l = Long.parseLong(local);
+        remoteTimes.addAll(List.of(l - 1, l, l + 1));
+        int compared = 0;
+        for (long ts : remoteTimes) {
+            for (String node : List.of("a", "me", "mf", "n0", "n1", "n15", "n2", "n3", "zz")) {
+                String rts = "'" + new Version(ts, node).timestamptz() + "'::timestamptz";
+                String rnode = "'" + node + "'::text";
+                List<List<String>> rows = server.query(DB, "SELECT id, pgmesh.remote_wins(" + rts + ", " + rnode
+                        + ", v.xmin)::text, " + ApplyStatements.remoteWinsOver("v.xmin", rts, rnode) + "::text"
+                        + " FROM public.versions AS v ORDER BY id");
+                for (List<String> row : rows) {
+                    assertEquals(row.get(1), row.get(2), "row " + row.get(0) + " against (" + ts + ", " + node + ")");
+                    compared++;
+                }
+            }
+        }
+        assertEquals(remoteTimes.size() * 9 * (id + 1), compared);
+    }
+
     @Test
     void localWritesCountAsThisNodeAtTheirCommitTime() throws SQLException {
         server.execute(DB, "INSERT INTO t VALUES (1, 'local')");

@@ -107,6 +107,11 @@ public final class WorkerProcess implements AutoCloseable {
             command.add("-XX:+HeapDumpOnOutOfMemoryError");
             command.add("-XX:HeapDumpPath=" + dir.resolve("worker.hprof"));
         }
+        if (Boolean.getBoolean("pgmesh.worker.profile")) {
+            // -Dpgmesh.worker.profile=true: a Java Flight Recording of the worker in its folder
+            // (worker.jfr, written when it stops), to see where its CPU goes
+            command.add("-XX:StartFlightRecording=filename=" + dir.resolve("worker.jfr") + ",settings=profile");
+        }
         command.add("-Xlog:gc:file=" + dir.resolve("gc.log") + "::filecount=0");
         // the worker logs at INFO, as a production worker does: tests read its log (for secrets, say)
         command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
