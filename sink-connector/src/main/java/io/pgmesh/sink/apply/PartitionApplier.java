@@ -150,6 +150,11 @@ public final class PartitionApplier implements AutoCloseable {
         int pipelineStart;
         int writtenStart;
         boolean beganWithBegin;
+        /**
+         * Whether statements of it already ran: it holds locks on the server, so once it ends it
+         * commits at once instead of waiting in the pipeline while other partitions apply.
+         */
+        boolean sent;
         /** Once it ended: the offset after its last record, and what the peer had seen by then. */
         long nextOffset = -1;
         SeenVector seenAtEnd;
@@ -243,9 +248,29 @@ public final class PartitionApplier implements AutoCloseable {
     public void flush() throws SQLException {
         failedRowOffset = -1;
         failedTx = null;
-        if (!finished.isEmpty()) {
-            flushBatch();
+        if (finished.isEmpty()) {
+            return;
         }
+        if (tx == null || !tx.writing) {
+            flushBatch();
+            return;
+        }
+        // the open transaction's first statements follow the ended ones, none of it sent yet (a
+        // send commits those). Only the ended ones go now: sent, the open one would hold its locks
+        // on the server until the next delivery, and another partition of this task applying on
+        // its own connection could wait for them for ever; committed, it would be cut in two.
+        StatementPipeline rest = pipeline.takeFrom(tx.pipelineStart + (tx.beganWithBegin ? 1 : 0));
+        pipeline.truncate(tx.pipelineStart);
+        List<Written> restWritten = new ArrayList<>(written.subList(tx.writtenStart, written.size()));
+        written.subList(tx.writtenStart, written.size()).clear();
+        flushBatch();
+        // pgjdbc begins the next exchange's transaction itself
+        pipeline.append(rest);
+        written.addAll(restWritten);
+        tx.pipelineStart = 0;
+        tx.writtenStart = 0;
+        tx.beganWithBegin = false;
+        tx.sent = false;
     }
 
     /** The record a failure of {@link #flush()} (or of the last {@link #process}) is reported against. */
@@ -445,6 +470,10 @@ public final class PartitionApplier implements AutoCloseable {
     }
 
     private void queueRow(ChangeRecord r, TargetTable table, RowChange change) throws SQLException {
+        if (change.movesKey() && !change.unchangedToast().isEmpty()) {
+            // the key move reads the old row's unchanged values first, running what is queued
+            sendWrites();
+        }
         String description = change.change().name() + " on " + table.id() + " key " + change.key();
         currentStatement = description;
         written.add(new Written(tx, r, table, change, applier.queue(pipeline, connection, table, change, r.version()),
@@ -507,6 +536,9 @@ public final class PartitionApplier implements AutoCloseable {
         }
         commitQueued = false;
         currentStatement = null;
+        if (tx != null && tx.writing) {
+            tx.sent = true;
+        }
         for (Written w : written) {
             judge(w);
         }
@@ -637,7 +669,7 @@ public final class PartitionApplier implements AutoCloseable {
         } else {
             progress.queueWrite(pipeline, topic, partition, done.nextOffset, seen, done.origin.value(), done.originLsn,
                     done.version.timestamptz());
-            if (batching()) {
+            if (batching() && !done.sent) {
                 pipeline.add("COMMIT");
                 commitQueued = true;
                 finished.add(done);

@@ -80,6 +80,25 @@ public final class StatementPipeline {
         }
     }
 
+    /** Takes the statements from {@code index} on out of this pipeline, into a new one. */
+    public StatementPipeline takeFrom(int index) {
+        StatementPipeline rest = new StatementPipeline();
+        while (parts.size() > index) {
+            Part p = parts.remove(index);
+            bytes -= p.bytes();
+            rest.parts.add(p);
+            rest.bytes += p.bytes();
+        }
+        return rest;
+    }
+
+    /** Queues {@code other}'s statements after these, leaving {@code other} empty. */
+    public void append(StatementPipeline other) {
+        parts.addAll(other.parts);
+        bytes += other.bytes;
+        other.clear();
+    }
+
     /** Forgets the statements not run yet (after a failure). */
     public void clear() {
         parts.clear();
