@@ -66,6 +66,11 @@ public final class Arguments {
         return literals.toString();
     }
 
+    /** The length of {@link #literals()}, without building it. */
+    int length() {
+        return literals.length();
+    }
+
     private void separate() {
         if (!kinds.isEmpty()) {
             literals.append(", ");

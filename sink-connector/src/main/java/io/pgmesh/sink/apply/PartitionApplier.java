@@ -259,18 +259,33 @@ public final class PartitionApplier implements AutoCloseable {
         // send commits those). Only the ended ones go now: sent, the open one would hold its locks
         // on the server until the next delivery, and another partition of this task applying on
         // its own connection could wait for them for ever; committed, it would be cut in two.
-        StatementPipeline rest = pipeline.takeFrom(tx.pipelineStart + (tx.beganWithBegin ? 1 : 0));
-        pipeline.truncate(tx.pipelineStart);
-        List<Written> restWritten = new ArrayList<>(written.subList(tx.writtenStart, written.size()));
-        written.subList(tx.writtenStart, written.size()).clear();
+        OpenPart open = detachOpen();
         flushBatch();
-        // pgjdbc begins the next exchange's transaction itself
-        pipeline.append(rest);
-        written.addAll(restWritten);
+        // pgjdbc begins the next exchange's transaction itself: the open one's BEGIN stays out
+        pipeline.append(open.statements());
+        written.addAll(open.writes());
         tx.pipelineStart = 0;
         tx.writtenStart = 0;
         tx.beganWithBegin = false;
         tx.sent = false;
+    }
+
+    /** The open transaction's statements and writes, queued after transactions that ended and not sent yet. */
+    private record OpenPart(StatementPipeline statements, List<Written> writes) {
+    }
+
+    /**
+     * Takes the open transaction's statements (without the BEGIN it queued, if any) and writes out
+     * of the pipeline, leaving the ended transactions before it queued as they were.
+     */
+    private OpenPart detachOpen() {
+        StatementPipeline statements = pipeline.takeFrom(tx.pipelineStart + (tx.beganWithBegin ? 1 : 0));
+        pipeline.truncate(tx.pipelineStart);
+        List<Written> ofOpen = written.subList(tx.writtenStart, written.size());
+        List<Written> writes = new ArrayList<>(ofOpen);
+        ofOpen.clear();
+        commitQueued = tx.beganWithBegin;
+        return new OpenPart(statements, writes);
     }
 
     /** The record a failure of {@link #flush()} (or of the last {@link #process}) is reported against. */
@@ -730,9 +745,7 @@ public final class PartitionApplier implements AutoCloseable {
         // nothing of it was sent (sending would have committed the transactions queued before it):
         // its statements leave the pipeline, the ones before it stay queued
         if (tx.writing) {
-            pipeline.truncate(tx.pipelineStart);
-            written.subList(tx.writtenStart, written.size()).clear();
-            commitQueued = tx.beganWithBegin;
+            detachOpen();
         }
         pendingTruncates.clear();
         batch.clear();

@@ -24,6 +24,8 @@ public final class PreparedShapes {
 
     private final Connection connection;
     private final Map<Shape, String> names = new LinkedHashMap<>(16, 0.75f, true);
+    /** Names forgotten but still prepared on the server: deallocated before the next PREPARE. */
+    private final List<String> retired = new ArrayList<>();
     private int next;
 
     private PreparedShapes(Connection connection) {
@@ -42,17 +44,14 @@ public final class PreparedShapes {
         if (name != null) {
             return name;
         }
-        List<String> drop = new ArrayList<>();
         var eldest = names.entrySet().iterator();
-        while (names.size() - drop.size() >= MAX && eldest.hasNext()) {
-            drop.add(eldest.next().getValue());
+        while (names.size() >= MAX && eldest.hasNext()) {
+            retired.add(eldest.next().getValue());
+            eldest.remove();
         }
+        deallocateRetired();
         name = "pgmesh_" + (++next);
-        StringBuilder text = new StringBuilder();
-        for (String old : drop) {
-            text.append("DEALLOCATE ").append(old).append(";\n");
-        }
-        text.append("PREPARE ").append(name);
+        StringBuilder text = new StringBuilder("PREPARE ").append(name);
         if (!kinds.isEmpty()) {
             text.append('(').append(String.join(", ", kinds.stream().map(k -> k.type).toList())).append(')');
         }
@@ -61,27 +60,38 @@ public final class PreparedShapes {
             s.setEscapeProcessing(false);
             s.execute(text.toString());
         }
-        names.values().removeAll(drop);
         names.put(shape, name);
         return name;
     }
 
-    /** Forgets (and deallocates, when the connection still answers) every shape: after DDL changed the tables. */
-    public void clear() {
-        if (names.isEmpty()) {
+    /**
+     * Deallocates the retired names, ahead of a PREPARE (so in the transaction that needs a new
+     * shape, whose failure is the apply's failure). Whatever happens, they are forgotten: after a
+     * failure some may be left on the server, unused (new names never reuse them), rather than
+     * deallocated twice, which would fail every attempt after it.
+     */
+    private void deallocateRetired() throws SQLException {
+        if (retired.isEmpty()) {
             return;
         }
         StringBuilder text = new StringBuilder();
-        for (String name : names.values()) {
-            text.append("DEALLOCATE ").append(name).append(";\n");
+        for (String old : retired) {
+            text.append("DEALLOCATE ").append(old).append(";\n");
         }
-        names.clear();
+        retired.clear();
         try (Statement s = connection.createStatement()) {
             s.setEscapeProcessing(false);
             s.execute(text.toString());
-        } catch (SQLException e) {
-            // the statements go with the connection; a broken one is replaced anyway
         }
+    }
+
+    /**
+     * Forgets every shape, after DDL changed the tables: they are deallocated with the next
+     * PREPARE, not now, so that nothing runs in the DDL's transaction that could abort it.
+     */
+    public void clear() {
+        retired.addAll(names.values());
+        names.clear();
     }
 
     public int size() {

@@ -49,7 +49,7 @@ public final class StatementPipeline {
     public void add(String sql, Binder binder, Reader reader) {
         Arguments arguments = new Arguments();
         binder.bind(arguments);
-        int size = arguments.literals().length() + 24;
+        int size = arguments.length() + 24;
         parts.add(new Part(sql, arguments, reader, size));
         bytes += size;
     }
@@ -75,20 +75,19 @@ public final class StatementPipeline {
 
     /** Forgets the statements added after the first {@code size} (a transaction given up before it was sent). */
     public void truncate(int size) {
-        while (parts.size() > size) {
-            bytes -= parts.remove(parts.size() - 1).bytes();
-        }
+        takeFrom(size);
     }
 
     /** Takes the statements from {@code index} on out of this pipeline, into a new one. */
     public StatementPipeline takeFrom(int index) {
         StatementPipeline rest = new StatementPipeline();
-        while (parts.size() > index) {
-            Part p = parts.remove(index);
-            bytes -= p.bytes();
+        List<Part> tail = parts.subList(index, parts.size());
+        for (Part p : tail) {
             rest.parts.add(p);
             rest.bytes += p.bytes();
         }
+        bytes -= rest.bytes;
+        tail.clear();
         return rest;
     }
 

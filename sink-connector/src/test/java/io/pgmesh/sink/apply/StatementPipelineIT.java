@@ -147,4 +147,45 @@ class StatementPipelineIT {
             }
         }
     }
+
+    @Test
+    void forgottenShapesAreDeallocatedWithTheNextPrepareNeverInsideTheTransactionThatForgotThem() throws SQLException {
+        server.execute(DB, "TRUNCATE t");
+        try (Connection c = open()) {
+            PreparedShapes shapes = PreparedShapes.of(null, c);
+            StatementPipeline first = new StatementPipeline();
+            first.add("INSERT INTO public.t (id, v) VALUES (?::int, ?)", a -> a.text("1").text("a"), null);
+            first.execute(c, shapes);
+            // as after DDL: forgotten while the transaction is open, which must stay usable
+            shapes.clear();
+            assertEquals(0, shapes.size());
+            assertEquals(1, prepared(c));
+            StatementPipeline second = new StatementPipeline();
+            second.add("INSERT INTO public.t (id, v, n) VALUES (?::int, ?, ?)", a -> a.text("2").text("b").number(2), null);
+            second.execute(c, shapes);
+            c.commit();
+            assertEquals("2", server.queryValue(DB, "SELECT count(*) FROM t"));
+            assertEquals(1, prepared(c));
+            c.commit();
+
+            // beyond MAX shapes, the least recently used go
+            for (int i = 0; i < PreparedShapes.MAX + 5; i++) {
+                StatementPipeline p = new StatementPipeline();
+                p.add("SELECT ?::int + " + i, a -> a.number(1), null);
+                p.execute(c, shapes);
+            }
+            c.commit();
+            assertEquals(PreparedShapes.MAX, shapes.size());
+            assertEquals(PreparedShapes.MAX, prepared(c));
+            c.commit();
+        }
+    }
+
+    private static int prepared(Connection c) throws SQLException {
+        try (var s = c.createStatement(); var rs = s.executeQuery(
+                "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'pgmesh\\_%'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
 }
