@@ -16,6 +16,11 @@ public record LogicalMessage(String prefix, byte[] content, boolean transactiona
     /** A replication set was created or dropped on the node: {@code {"set": name, "change": "create"|"drop"}}. */
     public static final String SETS_PREFIX = "pgmesh.sets";
     /**
+     * A table joined or left a replication set on the node ({@code {"id": entry, "relid": oid}}, an
+     * entry of {@code pgmesh.set_membership_log}): read by the node's own source, never carried on.
+     */
+    public static final String MEMBERS_PREFIX = "pgmesh.members";
+    /**
      * A sync event ({@code pgmesh.sync_event()}, content the node's name): a peer that applied it
      * has applied everything the node committed before it.
      */

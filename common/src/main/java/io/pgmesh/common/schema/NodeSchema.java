@@ -26,7 +26,7 @@ public final class NodeSchema {
     private static final Logger LOG = LoggerFactory.getLogger(NodeSchema.class);
     /** The replication sets every node has. */
     public static final List<String> BUILT_IN_SETS = List.of("ddl_sql", "default", "default_insert_only");
-    static final int VERSION = 4;
+    static final int VERSION = 5;
     /** The install script, a resource of this class, for operators who install it themselves. */
     public static final String SCRIPT = "pgmesh-schema.sql";
 

@@ -409,11 +409,80 @@ BEGIN
     END IF;
     IF sets IS NULL THEN
         UPDATE pgmesh.set_streamable AS s SET since = mark_sets_streamable.since WHERE s.since IS NULL;
+        -- a new slot: the membership changes committed before it are in effect for all it streams
+        UPDATE pgmesh.set_membership_log AS l SET commit_lsn = mark_sets_streamable.since WHERE l.commit_lsn IS NULL;
     ELSE
         UPDATE pgmesh.set_streamable AS s SET since = mark_sets_streamable.since WHERE s.set_name = ANY (sets);
     END IF;
     GET DIAGNOSTICS marked = ROW_COUNT;
     RETURN marked;
+END $$;
+
+-- Every change of a table's membership of a replication set (since version 5), so that a source
+-- tags each change with the sets its table was in when it was committed, not with the sets it is in
+-- when the source decodes it, which may be much later: a table moved to another set meanwhile would
+-- otherwise have its earlier changes tagged with a set no stream names, and no sink would apply
+-- them. The source records the commit position of an entry as it decodes the entry's
+-- pgmesh.members message (commit_lsn NULL: not decoded yet), and forgets entries every logical slot
+-- of the database has confirmed. The publication's flags are those it had then.
+CREATE TABLE IF NOT EXISTS pgmesh.set_membership_log (
+    id bigserial PRIMARY KEY,
+    pubname text NOT NULL,
+    relid oid NOT NULL,
+    added boolean NOT NULL,
+    pubinsert boolean NOT NULL,
+    pubupdate boolean NOT NULL,
+    pubdelete boolean NOT NULL,
+    pubtruncate boolean NOT NULL,
+    commit_lsn pg_lsn
+);
+CREATE INDEX IF NOT EXISTS set_membership_log_relid ON pgmesh.set_membership_log (relid);
+
+-- Records that table rel joined (added) or left publication pub in the running transaction, and
+-- tells the node's source in its stream (message pgmesh.members, in the same transaction).
+CREATE OR REPLACE FUNCTION pgmesh.log_membership(pub text, rel oid, added boolean) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    p pg_publication;
+    entry bigint;
+BEGIN
+    SELECT * INTO p FROM pg_publication WHERE pubname = pub;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    INSERT INTO pgmesh.set_membership_log (pubname, relid, added, pubinsert, pubupdate, pubdelete, pubtruncate)
+    VALUES (pub, rel, added, p.pubinsert, p.pubupdate, p.pubdelete, p.pubtruncate)
+    RETURNING id INTO entry;
+    PERFORM pg_logical_emit_message(true, 'pgmesh.members', json_build_object('id', entry, 'relid', rel::bigint)::text);
+END $$;
+REVOKE ALL ON FUNCTION pgmesh.log_membership(text, oid, boolean) FROM PUBLIC;
+
+-- Adds table rel to publication pub (tail: its column list and row filter) or drops it from it, and
+-- logs the change (see pgmesh.set_membership_log). Not for PUBLIC.
+CREATE OR REPLACE FUNCTION pgmesh.change_membership(pub text, rel regclass, added boolean, tail text DEFAULT '')
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pgmesh.run_internal(format('ALTER PUBLICATION %I %s TABLE %s%s', pub,
+        CASE WHEN added THEN 'ADD' ELSE 'DROP' END, rel, tail));
+    PERFORM pgmesh.log_membership(pub, rel, added);
+END $$;
+REVOKE ALL ON FUNCTION pgmesh.change_membership(text, regclass, boolean, text) FROM PUBLIC;
+
+-- Called by the source as it decodes the pgmesh.members message of entry id, committed at lsn; also
+-- forgets the entries that every logical slot of the database has confirmed. Only for roles that
+-- may stream (REPLICATION or superuser).
+CREATE OR REPLACE FUNCTION pgmesh.mark_membership_decoded(id bigint, lsn pg_lsn) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = session_user AND (rolreplication OR rolsuper)) THEN
+        RAISE EXCEPTION 'only a role that may stream changes can mark membership changes decoded'
+            USING ERRCODE = '42501';
+    END IF;
+    UPDATE pgmesh.set_membership_log AS l SET commit_lsn = mark_membership_decoded.lsn
+    WHERE l.id = mark_membership_decoded.id;
+    DELETE FROM pgmesh.set_membership_log AS l
+    WHERE l.commit_lsn < (SELECT min(s.confirmed_flush_lsn) FROM pg_replication_slots AS s
+                          WHERE s.database = current_database() AND s.slot_type = 'logical');
 END $$;
 
 CREATE OR REPLACE FUNCTION pgmesh.set_publication(set_name text) RETURNS pg_publication
@@ -519,6 +588,9 @@ BEGIN
     IF ifexists AND NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = pgmesh.publication(set_name)) THEN
         RETURN false;
     END IF;
+    PERFORM pgmesh.log_membership(p.pubname, r.prrelid, false)
+    FROM pg_publication AS p JOIN pg_publication_rel AS r ON r.prpubid = p.oid
+    WHERE p.pubname = (pgmesh.set_publication(set_name)).pubname;
     PERFORM pgmesh.run_internal(format('DROP PUBLICATION %I', (pgmesh.set_publication(set_name)).pubname));
     PERFORM pgmesh.announce_set_change(set_name, 'drop');
     RETURN true;
@@ -570,10 +642,10 @@ BEGIN
     IF columns IS NOT NULL AND key IS NOT NULL AND NOT key <@ columns THEN
         RAISE EXCEPTION 'the column list of % must include its key columns %', relation, key USING ERRCODE = '42P10';
     END IF;
-    PERFORM pgmesh.run_internal(format('ALTER PUBLICATION %I ADD TABLE %s%s%s', p.pubname, relation,
+    PERFORM pgmesh.change_membership(p.pubname, relation, true,
         CASE WHEN columns IS NULL THEN ''
-             ELSE ' (' || (SELECT string_agg(quote_ident(c), ', ') FROM unnest(columns) AS c) || ')' END,
-        CASE WHEN row_filter IS NULL THEN '' ELSE ' WHERE (' || row_filter || ')' END));
+             ELSE ' (' || (SELECT string_agg(quote_ident(c), ', ') FROM unnest(columns) AS c) || ')' END
+        || CASE WHEN row_filter IS NULL THEN '' ELSE ' WHERE (' || row_filter || ')' END);
     reason := pgmesh.identity_problem(p.oid, relation);
     IF (p.pubupdate OR p.pubdelete) AND reason IS NOT NULL THEN
         RAISE EXCEPTION 'table % cannot be in replication set "%" this way: %, and the set replicates updates or'
@@ -592,7 +664,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_publication_rel WHERE prpubid = p.oid AND prrelid = relation) THEN
         RAISE EXCEPTION 'table % is not in replication set "%"', relation, set_name USING ERRCODE = '42704';
     END IF;
-    PERFORM pgmesh.run_internal(format('ALTER PUBLICATION %I DROP TABLE %s', p.pubname, relation));
+    PERFORM pgmesh.change_membership(p.pubname, relation, false);
     RETURN true;
 END $$;
 
@@ -619,7 +691,7 @@ BEGIN
                 ' updates or deletes', rel::regclass, set_name;
             CONTINUE;
         END IF;
-        PERFORM pgmesh.run_internal(format('ALTER PUBLICATION %I ADD TABLE %s', p.pubname, rel::regclass));
+        PERFORM pgmesh.change_membership(p.pubname, rel::regclass, true);
         added := added + 1;
     END LOOP;
     RETURN added;
@@ -643,11 +715,11 @@ BEGIN
     JOIN pg_publication AS pb ON pb.oid = r.prpubid WHERE r.prrelid = rel AND pb.pubname LIKE 'pgmesh\_%';
     IF sets IS NULL THEN
         IF is_new AND coalesce(current_setting('pgmesh.auto_add_tables', true), '') <> 'off' THEN
-            PERFORM pgmesh.run_internal(format('ALTER PUBLICATION %I ADD TABLE %s', pgmesh.publication(target), rel));
+            PERFORM pgmesh.change_membership(pgmesh.publication(target), rel, true);
         END IF;
     ELSIF sets = ARRAY[other] THEN
-        PERFORM pgmesh.run_internal(format('ALTER PUBLICATION %I DROP TABLE %s', pgmesh.publication(other), rel));
-        PERFORM pgmesh.run_internal(format('ALTER PUBLICATION %I ADD TABLE %s', pgmesh.publication(target), rel));
+        PERFORM pgmesh.change_membership(pgmesh.publication(other), rel, false);
+        PERFORM pgmesh.change_membership(pgmesh.publication(target), rel, true);
         RAISE NOTICE 'pgmesh: table % moved from replication set % to % as it % a primary key', rel, other, target,
             CASE WHEN keyed THEN 'now has' ELSE 'no longer has' END;
     END IF;
@@ -1090,7 +1162,7 @@ END $$;
 
 GRANT USAGE ON SCHEMA pgmesh TO PUBLIC;
 GRANT SELECT ON pgmesh.schema_version, pgmesh.node, pgmesh.replication_sets, pgmesh.replicated_tables,
-    pgmesh.set_streamable TO PUBLIC;
+    pgmesh.set_streamable, pgmesh.set_membership_log TO PUBLIC;
 
 -- Whether each connector of this node makes progress, as its connector instance last looked (since
 -- version 4): stalled_since is set while it has work and nothing moves; pgmeshctl status shows it.
@@ -1111,7 +1183,7 @@ DO $$ BEGIN
     END IF;
 END $$;
 
-INSERT INTO pgmesh.schema_version (version) VALUES (4)
+INSERT INTO pgmesh.schema_version (version) VALUES (5)
 ON CONFLICT (singleton) DO UPDATE SET version = greatest(pgmesh.schema_version.version, EXCLUDED.version);
 
 RESET pgmesh.internal_ddl;

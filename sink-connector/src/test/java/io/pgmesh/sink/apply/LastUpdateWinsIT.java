@@ -102,7 +102,7 @@ class LastUpdateWinsIT {
                 "DROP TABLE pgmesh.exceptions",
                 "UPDATE pgmesh.schema_version SET version = 1");
         NodeSchema.bootstrap(connection, new NodeName("me"));
-        assertEquals("4", server.queryValue(DB, "SELECT version FROM pgmesh.schema_version"));
+        assertEquals("5", server.queryValue(DB, "SELECT version FROM pgmesh.schema_version"));
         assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM pgmesh.exceptions"));
         assertEquals("0/42|0", server.queryValue(DB, "SELECT lsn || '|' || transactions FROM pgmesh.applied_origins"
                 + " WHERE origin = 'old'"));

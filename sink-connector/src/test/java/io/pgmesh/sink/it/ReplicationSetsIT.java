@@ -220,25 +220,40 @@ class ReplicationSetsIT {
         assertEquals(mesh.digest("n1", "tickets"), mesh.digest("n2", "tickets"));
     }
 
+    /**
+     * A set created while the source is paused, with a table moved into it, then the table's next
+     * insert. Repeated {@code -Dpgmesh.stress.rounds} times (the set dropped and the table moved
+     * back in between), as the timing of the source's stream restart against Connect's pause and
+     * resume differs from round to round.
+     */
     @Test
     @Order(8)
     void setsCreatedWhileTheSourceIsStoppedOrDroppedWhileItRunsKeepItsStreamGoing() {
-        connect.pauseConnector("src-n1", WAIT);
-        n1().execute(Mesh.DATABASE, "INSERT INTO wiped VALUES (10)",
-                "SELECT pgmesh.repset_create('late_set')",
-                "SELECT pgmesh.repset_remove_table('default', 'wiped')",
-                "SELECT pgmesh.repset_add_table('late_set', 'wiped')",
-                "INSERT INTO wiped VALUES (11)");
-        connect.resumeConnector("src-n1", WAIT);
-        mesh.awaitSynced(WAIT);
-        assertEquals(List.of(List.of("10"), List.of("11")),
-                n2().query(Mesh.DATABASE, "SELECT id FROM wiped WHERE id >= 10 ORDER BY id"));
-        assertEquals(Set.of("late_set"), changesOf("pgmesh.n1", "wiped").stream()
-                .filter(d -> d.headers().op() == Operation.INSERT).reduce((a, b) -> b).orElseThrow().headers().sets());
+        int rounds = Integer.getInteger("pgmesh.stress.rounds", 3);
+        for (int round = 0; round < rounds; round++) {
+            int first = 10 + 10 * round;
+            connect.pauseConnector("src-n1", WAIT);
+            n1().execute(Mesh.DATABASE, "INSERT INTO wiped VALUES (" + first + ")",
+                    "SELECT pgmesh.repset_create('late_set')",
+                    "SELECT pgmesh.repset_remove_table('default', 'wiped')",
+                    "SELECT pgmesh.repset_add_table('late_set', 'wiped')",
+                    "INSERT INTO wiped VALUES (" + (first + 1) + ")");
+            connect.resumeConnector("src-n1", WAIT);
+            mesh.awaitSynced(WAIT);
+            assertEquals(List.of(List.of(Integer.toString(first)), List.of(Integer.toString(first + 1))),
+                    n2().query(Mesh.DATABASE, "SELECT id FROM wiped WHERE id >= " + first + " ORDER BY id"),
+                    "round " + round);
+            assertEquals(Set.of("late_set"), changesOf("pgmesh.n1", "wiped").stream()
+                    .filter(d -> d.headers().op() == Operation.INSERT).reduce((a, b) -> b).orElseThrow().headers().sets());
+            if (round < rounds - 1) {
+                n1().execute(Mesh.DATABASE, "SELECT pgmesh.repset_drop('late_set')",
+                        "SELECT pgmesh.repset_add_table('default', 'wiped')");
+            }
+        }
 
-        n1().execute(Mesh.DATABASE, "SELECT pgmesh.repset_drop('audit')", "INSERT INTO wiped VALUES (12)");
+        n1().execute(Mesh.DATABASE, "SELECT pgmesh.repset_drop('audit')", "INSERT INTO wiped VALUES (9999)");
         mesh.awaitSynced(WAIT);
-        assertEquals("12", n2().queryValue(Mesh.DATABASE, "SELECT max(id) FROM wiped"));
+        assertEquals("9999", n2().queryValue(Mesh.DATABASE, "SELECT max(id) FROM wiped"));
     }
 
     private static List<Decoded> changesOf(String topic, String table) {

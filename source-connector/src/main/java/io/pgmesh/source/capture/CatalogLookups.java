@@ -1,5 +1,6 @@
 package io.pgmesh.source.capture;
 
+import io.pgmesh.common.Lsn;
 import io.pgmesh.common.TableId;
 import java.sql.SQLException;
 import java.util.List;
@@ -15,9 +16,17 @@ public interface CatalogLookups {
     List<String> typeNames(List<Integer> typeOids, List<Integer> typeModifiers) throws SQLException;
 
     /**
-     * The streamed replication sets whose publication contains the table, as the catalog says now
-     * (looked up by the relation's oid, so a renamed table is still found). May be cached for a
-     * few seconds.
+     * The streamed replication sets whose publication contained the table when the transaction
+     * committed at {@code commitLsn} was decoded up to here (looked up by the relation's oid, so a
+     * renamed table is still found): the sets it is in now, with the membership changes that
+     * commit after that point, or were not decoded yet, undone.
      */
-    List<SetMembership> memberships(int relationId, TableId table) throws SQLException;
+    List<SetMembership> memberships(int relationId, TableId table, Lsn commitLsn) throws SQLException;
+
+    /**
+     * The stream reached membership change {@code entry} of table {@code relationId} (its
+     * {@code pgmesh.members} message), in the transaction committed at {@code commitLsn}: from
+     * here on it is in effect, and it is recorded so for streams that start later.
+     */
+    void membershipDecoded(long entry, int relationId, Lsn commitLsn) throws SQLException;
 }

@@ -280,7 +280,13 @@ public final class ChangeAssembler {
         return out;
     }
 
-    private List<ChangeEvent> message(LogicalDecodingMessage m) {
+    private List<ChangeEvent> message(LogicalDecodingMessage m) throws SQLException {
+        if (LogicalMessage.MEMBERS_PREFIX.equals(m.prefix())) {
+            if (tx != null && m.transactional()) {
+                membershipChanged(m, tx.begin.finalLsn());
+            }
+            return List.of();
+        }
         boolean heartbeat = LogicalMessage.HEARTBEAT_PREFIX.equals(m.prefix());
         if (LogicalMessage.SETS_PREFIX.equals(m.prefix()) && tx != null) {
             tx.changesSets = true;
@@ -352,12 +358,31 @@ public final class ChangeAssembler {
         return List.of(event);
     }
 
-    /** The sets a row change of {@code rel} is tagged with; none for pgmesh's own tables. */
+    /**
+     * The sets a row change of {@code rel} in the current transaction is tagged with: those its
+     * table was in at that point of the stream; none for pgmesh's own tables.
+     */
     private SortedSet<String> setsOf(RelationInfo rel, Operation op) throws SQLException {
         if (InternalSchema.contains(rel.table())) {
             return new TreeSet<>();
         }
-        return SetMembership.setsFor(catalog.memberships(rel.relationId(), rel.table()), op);
+        return SetMembership.setsFor(catalog.memberships(rel.relationId(), rel.table(), tx.begin.finalLsn()), op);
+    }
+
+    private void membershipChanged(LogicalDecodingMessage m, Lsn commitLsn) throws SQLException {
+        Object parsed;
+        try {
+            parsed = Json.parse(new String(m.content(), StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            parsed = null;
+        }
+        if (parsed instanceof Map<?, ?> fields && fields.get("id") instanceof java.math.BigDecimal id
+                && fields.get("relid") instanceof java.math.BigDecimal relid) {
+            catalog.membershipDecoded(id.longValueExact(), (int) relid.longValueExact(), commitLsn);
+        } else {
+            LOG.warn("Unreadable {} message at {}: {}", m.prefix(), m.lsn(),
+                    new String(m.content(), StandardCharsets.UTF_8));
+        }
     }
 
     /** The sets a DDL message names; none (no sink applies it) when it is not one pgmesh wrote. */

@@ -46,6 +46,8 @@ class ChangeAssemblerTest {
 
     /** Names every type the fixtures use; every table is in set "default" and in the insert-only set "log". */
     private static final class FakeCatalog implements CatalogLookups {
+        final List<String> decodedMemberships = new ArrayList<>();
+
         @Override
         public List<String> typeNames(List<Integer> oids, List<Integer> mods) {
             return oids.stream().map(oid -> switch (oid) {
@@ -56,9 +58,14 @@ class ChangeAssemblerTest {
         }
 
         @Override
-        public List<SetMembership> memberships(int relationId, TableId table) {
+        public List<SetMembership> memberships(int relationId, TableId table, Lsn commitLsn) {
             return List.of(new SetMembership("default", true, true, true, true),
                     new SetMembership("log", true, false, false, false));
+        }
+
+        @Override
+        public void membershipDecoded(long entry, int relationId, Lsn commitLsn) {
+            decodedMemberships.add(entry + "@" + commitLsn);
         }
     }
 
@@ -139,6 +146,19 @@ class ChangeAssemblerTest {
                 new Commit(0, lsn, Lsn.parse("0/200"), 1_000_000L));
         List<ChangeEvent> events = feed(assembler, messages);
         assertEquals(List.of(Operation.UPDATE), events.stream().map(ev -> ev.headers().op()).toList());
+    }
+
+    @Test
+    void aMembershipChangeIsReportedWithItsTransactionsCommitAndNeverCarriedOn() throws SQLException {
+        FakeCatalog catalog = new FakeCatalog();
+        ChangeAssembler assembler = new ChangeAssembler(N1, Set.of(), catalog, StreamPosition.START, () -> 42L);
+        Lsn lsn = Lsn.parse("0/100");
+        List<ChangeEvent> events = feed(assembler, List.of(new Begin(lsn, 1_000_000L, 7),
+                new LogicalDecodingMessage(true, Lsn.parse("0/90"), LogicalMessage.MEMBERS_PREFIX,
+                        "{\"id\" : 12, \"relid\" : 4294967295}".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new Commit(0, lsn, Lsn.parse("0/200"), 1_000_000L)));
+        assertEquals(List.of(), events);
+        assertEquals(List.of("12@0/100"), catalog.decodedMemberships);
     }
 
     private static TupleData tuple(String... texts) {
