@@ -12,11 +12,8 @@ import java.util.TreeMap;
  * publication, and its logged membership changes in the order they were made. From them follow its
  * sets at any point of the stream: a change not in effect there (committed later, or not decoded
  * yet) is undone, latest first.
- *
- * @param now     the sets the table is in now, by publication
- * @param entries its membership changes, oldest first
  */
-public record MembershipHistory(Map<String, SetMembership> now, List<Entry> entries) {
+public final class MembershipHistory {
 
     /**
      * A membership change: the table joined ({@code added}) or left the set of {@code membership}
@@ -29,13 +26,35 @@ public record MembershipHistory(Map<String, SetMembership> now, List<Entry> entr
         }
     }
 
-    public MembershipHistory {
-        now = Map.copyOf(new TreeMap<>(now));
-        entries = List.copyOf(entries);
+    private final Map<String, SetMembership> now;
+    /** The sets it is in now, in publication order: what {@link #at} returns while every entry is in effect. */
+    private final List<SetMembership> nowInOrder;
+    private final List<Entry> entries;
+
+    /**
+     * @param now     the sets the table is in now, by publication
+     * @param entries its membership changes, oldest first
+     */
+    public MembershipHistory(Map<String, SetMembership> now, List<Entry> entries) {
+        TreeMap<String, SetMembership> ordered = new TreeMap<>(now);
+        this.now = java.util.Collections.unmodifiableMap(ordered);
+        this.nowInOrder = List.copyOf(ordered.values());
+        this.entries = List.copyOf(entries);
     }
 
-    /** The table's sets for a change of the transaction committed at {@code lsn}, in publication order. */
+    /**
+     * The table's sets for a change of the transaction committed at {@code lsn}, in publication
+     * order. Called for every change the source streams: without an entry out of effect (the usual
+     * case) it allocates nothing.
+     */
     public List<SetMembership> at(Lsn lsn) {
+        boolean allInEffect = true;
+        for (Entry e : entries) {
+            allInEffect &= e.inEffectAt(lsn);
+        }
+        if (allInEffect) {
+            return nowInOrder;
+        }
         Map<String, SetMembership> sets = new TreeMap<>(now);
         for (int i = entries.size() - 1; i >= 0; i--) {
             Entry e = entries.get(i);
