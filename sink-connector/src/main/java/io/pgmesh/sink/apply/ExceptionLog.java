@@ -6,6 +6,7 @@ import io.pgmesh.common.envelope.LogicalMessage;
 import io.pgmesh.common.envelope.RowImage;
 import io.pgmesh.common.envelope.Truncation;
 import io.pgmesh.common.json.Json;
+import io.pgmesh.sink.pipeline.StatementPipeline;
 import io.pgmesh.sink.record.ChangeRecord;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -2,6 +2,7 @@ package io.pgmesh.sink.apply;
 
 import io.pgmesh.common.Lsn;
 import io.pgmesh.common.NodeName;
+import io.pgmesh.sink.pipeline.StatementPipeline;
 import io.pgmesh.sink.progress.SinkProgress;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

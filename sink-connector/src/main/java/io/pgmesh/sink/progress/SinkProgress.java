@@ -2,7 +2,7 @@ package io.pgmesh.sink.progress;
 
 import io.pgmesh.common.Lsn;
 import io.pgmesh.sink.conflict.SeenVector;
-import io.pgmesh.sink.apply.StatementPipeline;
+import io.pgmesh.sink.pipeline.StatementPipeline;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -132,7 +132,7 @@ public final class SinkProgress {
         s.setString(first + 4, seenJson);
     }
 
-    private void position(io.pgmesh.sink.apply.Arguments a, String topic, int partition, long nextOffset,
+    private void position(io.pgmesh.sink.pipeline.Arguments a, String topic, int partition, long nextOffset,
                           String seenJson) {
         a.text(connector).text(topic).number(partition).number(nextOffset).text(seenJson);
     }

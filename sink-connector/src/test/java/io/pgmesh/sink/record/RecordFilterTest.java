@@ -1,4 +1,4 @@
-package io.pgmesh.sink.apply;
+package io.pgmesh.sink.record;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -6,9 +6,9 @@ import io.pgmesh.common.Lsn;
 import io.pgmesh.common.NodeName;
 import io.pgmesh.common.envelope.ChangeHeaders;
 import io.pgmesh.common.envelope.Operation;
-import io.pgmesh.sink.apply.RecordFilter.Message;
-import io.pgmesh.sink.apply.RecordFilter.Verdict;
 import io.pgmesh.sink.config.PgmeshSinkConfig.OriginFilter;
+import io.pgmesh.sink.record.RecordFilter.Message;
+import io.pgmesh.sink.record.RecordFilter.Verdict;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.pgmesh.sink.apply;
+package io.pgmesh.sink.record;
 
 import io.pgmesh.common.NodeName;
 import io.pgmesh.common.envelope.ChangeHeaders;

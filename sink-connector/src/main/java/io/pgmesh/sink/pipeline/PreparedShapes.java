@@ -1,4 +1,4 @@
-package io.pgmesh.sink.apply;
+package io.pgmesh.sink.pipeline;
 
 import java.sql.Connection;
 import java.sql.SQLException;
