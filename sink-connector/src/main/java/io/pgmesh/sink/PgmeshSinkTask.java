@@ -6,12 +6,12 @@ import io.pgmesh.common.metrics.TaskMetrics;
 import io.pgmesh.common.retry.RetryBudget;
 import io.pgmesh.common.sql.ConnectSqlErrors;
 import io.pgmesh.common.sql.PostgresConnector;
-import io.pgmesh.common.sql.SqlStateClassifier;
 import io.pgmesh.sink.apply.ApplyConnections;
 import io.pgmesh.sink.apply.PartitionApplier;
 import io.pgmesh.sink.apply.SchemaMismatchException;
 import io.pgmesh.sink.schema.TargetTables;
 import io.pgmesh.sink.config.PgmeshSinkConfig;
+import io.pgmesh.sink.failure.FailurePolicy;
 import io.pgmesh.sink.metrics.SinkMetrics;
 import io.pgmesh.sink.record.ChangeRecord;
 import io.pgmesh.sink.apply.Maintenance;
@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -53,6 +52,7 @@ public final class PgmeshSinkTask extends SinkTask {
     private final TargetTables tables = new TargetTables();
     private ErrantRecordReporter reporter;
     private Maintenance maintenance;
+    private FailurePolicy failures;
     private SinkMetrics metrics;
 
     @Override
@@ -65,6 +65,7 @@ public final class PgmeshSinkTask extends SinkTask {
         config = new PgmeshSinkConfig(props);
         reporter = errantRecordReporter();
         maintenance = new Maintenance(config);
+        failures = new FailurePolicy(config.nodeName(), config.retry().timeout());
         metrics = new SinkMetrics(TaskMetrics.of(context::pluginMetrics),
                 () -> TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
         try (Connection c = ApplyConnections.open(new PostgresConnector(config.database()), config)) {
@@ -151,73 +152,18 @@ public final class PgmeshSinkTask extends SinkTask {
         sleep(backoff);
     }
 
-    /** Rolls the partition back; returns how long to wait when retrying can help, fails the task otherwise. */
+    /** Rolls the partition back and rewinds it; returns how long to wait (the policy fails the task when waiting cannot help). */
     private Duration handleFailure(TopicPartition tp, PartitionApplier applier, ChangeRecord change, SQLException e) {
-        String doing = "applying " + describe(applier, change);
-        boolean sentTogether = applier.failedAmongOthers();
-        long rewind = applier.rollback();
-        if (sentTogether) {
-            LOG.info("Applying {} failed ({}); applying that transaction again from offset {} one change at a time,"
-                    + " to tell which change fails", tp, e.getMessage(), rewind);
-            rewind(tp, rewind);
-            return Duration.ZERO;
-        }
-        if (!SqlStateClassifier.classify(e).retriable()) {
-            if (applier.discardAfterFailure(change, e)) {
-                rewind(tp, rewind);
-                return Duration.ZERO;
-            }
-            ConnectException failure = ConnectSqlErrors.toConnectException(doing, e);
-            if (change.isDdl()) {
-                throw new ConnectException(failure.getMessage() + " Make the statement succeed on node "
-                        + config.nodeName() + " (or make it unnecessary) and restart the task; or leave this transaction"
-                        + " of " + change.origin() + " out: " + skipAdvice(change) + ".", e);
-            }
-            if (SqlStateClassifier.refusedData(e)) {
-                throw new ConnectException(failure.getMessage() + " Nothing of this transaction was applied. Fix the"
-                        + " cause on node " + config.nodeName() + " and restart the task; or leave the transaction out:"
-                        + " " + skipAdvice(change) + ";"
-                        + " or set apply.error.policy to discard_row or discard_transaction to leave such changes out,"
-                        + " recorded in pgmesh.exceptions.", e);
-            }
-            throw failure;
-        }
-        return retryFrom(tp, rewind, "Retrying", e.getMessage(), e, () -> "Gave up after retrying for "
-                + config.retry().timeout() + ": " + ConnectSqlErrors.toConnectException(doing, e).getMessage());
+        FailurePolicy.Rewind r = failures.onDatabaseError(applier, change, e, budget(tp), System.nanoTime());
+        rewind(tp, r.offset());
+        return r.delay();
     }
 
-    /** How to leave the change's transaction out on this node. */
-    private String skipAdvice(ChangeRecord change) {
-        return "run SELECT pgmesh.skip_transaction('" + change.origin() + "', '" + change.headers().originLsn()
-                + "') on node " + config.nodeName() + ", then restart the task";
-    }
-
-    /**
-     * A change that does not fit the schema yet: the DDL it needs may still be on its way through
-     * another peer's topic. Rolls back and waits, within the retry budget.
-     */
     private Duration waitForSchema(TopicPartition tp, PartitionApplier applier, ChangeRecord change,
                                    SchemaMismatchException e) {
-        String doing = "applying " + describe(applier, change);
-        long rewind = applier.rollback();
-        return retryFrom(tp, rewind, "Waiting for the schema, retrying", e.getMessage() + " (" + doing + ")", e,
-                () -> "Gave up after waiting " + config.retry().timeout() + " for the schema: " + e.getMessage() + " ("
-                        + doing + ")");
-    }
-
-    /**
-     * Rewinds the partition to {@code rewind} for another attempt after the partition's retry
-     * budget's next delay, and returns that delay; fails the task once the budget is spent.
-     */
-    private Duration retryFrom(TopicPartition tp, long rewind, String doingNow, String detail, Exception cause,
-                               Supplier<String> gaveUp) {
-        Duration delay = budget(tp).failed(System.nanoTime());
-        if (delay == null) {
-            throw new ConnectException(gaveUp.get(), cause);
-        }
-        LOG.warn("{} {} from offset {} in {} ms: {}", doingNow, tp, rewind, delay.toMillis(), detail);
-        rewind(tp, rewind);
-        return delay;
+        FailurePolicy.Rewind r = failures.onSchemaMismatch(applier, change, e, budget(tp), System.nanoTime());
+        rewind(tp, r.offset());
+        return r.delay();
     }
 
     /** Has Connect deliver {@code tp} again from {@code offset}: always a real position, never -1. */
@@ -231,13 +177,6 @@ public final class PgmeshSinkTask extends SinkTask {
 
     private RetryBudget budget(TopicPartition tp) {
         return retries.computeIfAbsent(tp, t -> config.retry().budget());
-    }
-
-    private static String describe(PartitionApplier applier, ChangeRecord change) {
-        String statement = applier.currentStatement();
-        return (statement == null ? change.headers().op().wireName() : statement) + " from " + change.topic() + "-"
-                + change.partition() + " offset " + change.offset() + " (origin " + change.origin() + " at "
-                + change.headers().originLsn() + ")";
     }
 
     /** The record parsed, or null when it is not a pgmesh record and the dead-letter queue took it. */

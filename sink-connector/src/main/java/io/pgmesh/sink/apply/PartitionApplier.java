@@ -19,6 +19,7 @@ import io.pgmesh.sink.conflict.ConflictType;
 import io.pgmesh.sink.conflict.SeenVector;
 import io.pgmesh.sink.conflict.Version;
 import io.pgmesh.sink.ddl.DdlApplier;
+import io.pgmesh.sink.failure.FailedPartition;
 import io.pgmesh.sink.metrics.SinkMetrics;
 import io.pgmesh.sink.pipeline.StatementPipeline;
 import io.pgmesh.sink.progress.FlushedOffset;
@@ -48,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * the origin's progress and this partition's position. Records it must not apply are passed over.
  * Not thread-safe: the sink task drives it.
  */
-public final class PartitionApplier implements AutoCloseable {
+public final class PartitionApplier implements FailedPartition, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PartitionApplier.class);
 
@@ -303,6 +304,7 @@ public final class PartitionApplier implements AutoCloseable {
      *
      * @param failed the record being processed when {@code e} struck
      */
+    @Override
     public boolean discardAfterFailure(ChangeRecord failed, SQLException e) {
         PgmeshSinkConfig.ApplyErrorPolicy policy = config.applyErrorPolicy();
         if (policy == PgmeshSinkConfig.ApplyErrorPolicy.STOP || failedTx == null || failed.isDdl()
@@ -760,6 +762,7 @@ public final class PartitionApplier implements AutoCloseable {
      * the first one ended, the first offset of this session (where that transaction began); -1
      * only when no record was delivered yet, and then there is nothing to read again.
      */
+    @Override
     public long rollback() {
         rollbackQuietly();
         oneByOne = true;
@@ -836,11 +839,13 @@ public final class PartitionApplier implements AutoCloseable {
      * after {@link #rollback}, that transaction goes one change at a time and a failure names its
      * change. Read before {@code rollback()}.
      */
+    @Override
     public boolean failedAmongOthers() {
         return failedAmongOthers;
     }
 
     /** What was being applied when a failure struck, for the error message. */
+    @Override
     public String currentStatement() {
         return currentStatement;
     }
