@@ -60,6 +60,11 @@ public final class StatementPipeline {
         bytes += sql.length() + 2;
     }
 
+    /** The statements queued, in order, as written (before their arguments are bound): for logs and tests. */
+    public List<String> statements() {
+        return parts.stream().map(Part::sql).toList();
+    }
+
     public int size() {
         return parts.size();
     }
