@@ -424,6 +424,12 @@ public final class PartitionApplier implements FailedPartition, AutoCloseable {
      * of the batch's last transactions are logged after it ran).
      */
     private void flushBatch() throws SQLException {
+        if (frame.endsWithCommit()) {
+            // the partition's position is stored once per exchange, by its last transaction
+            SourceTransaction last = frame.ended().get(frame.ended().size() - 1);
+            frame.beforeFinalCommit(p -> progress.queueWrite(p, topic, partition, last.nextOffset, last.seenAtEnd));
+            last.positionStored = true;
+        }
         sendWrites();
         link.current().commit();
     }
@@ -527,14 +533,14 @@ public final class PartitionApplier implements FailedPartition, AutoCloseable {
         } else if (done.snapshot) {
             // a snapshot's LSNs are not the origin's: its progress is neither checked nor advanced
             progress.queueWrite(pipeline, topic, partition, done.nextOffset, position.seen());
+            done.positionStored = true;
             sendWrites();
             link.current().commit();
             tx = null;
             advance(done);
         } else {
-            progress.queueWrite(pipeline, topic, partition, done.nextOffset, position.seen(), done.origin.value(),
-                    done.originLsn, done.version.timestamptz());
             if (batching() && !done.sent) {
+                progress.queueApplied(pipeline, done.origin.value(), done.originLsn, done.version.timestamptz());
                 frame.commit(done);
                 tx = null;
                 if (frame.ended().size() >= config.applyBatchMaxTransactions()
@@ -542,6 +548,9 @@ public final class PartitionApplier implements FailedPartition, AutoCloseable {
                     flushBatch();
                 }
             } else {
+                progress.queueWrite(pipeline, topic, partition, done.nextOffset, position.seen(), done.origin.value(),
+                        done.originLsn, done.version.timestamptz());
+                done.positionStored = true;
                 sendWrites();
                 link.current().commit();
                 tx = null;
@@ -553,7 +562,7 @@ public final class PartitionApplier implements FailedPartition, AutoCloseable {
 
     /** Transaction {@code done} committed (or was passed over): the partition's position moves past it. */
     private void advance(SourceTransaction done) {
-        position.committed(done.nextOffset, done.seenAtEnd, done.writing, System.nanoTime());
+        position.committed(done.nextOffset, done.seenAtEnd, done.positionStored, System.nanoTime());
         if (!done.writing) {
             return;
         }
@@ -612,8 +621,10 @@ public final class PartitionApplier implements FailedPartition, AutoCloseable {
 
     /**
      * After a failure in an exchange of several transactions, those before the failing one are
-     * committed: the position stored with the last of them says where to resume. When it cannot be
-     * read, resuming earlier is safe too (the committed ones are passed over by their origin LSN).
+     * committed. The position is stored once per exchange, by its last transaction, so what is read
+     * back is usually where the exchange began (or where an earlier one of the same delivery
+     * ended); resuming there, or earlier when it cannot be read, is safe: the committed ones are
+     * passed over by their origin LSN, recorded with each of them in pgmesh.applied_origins.
      */
     private void committedPrefix() {
         Connection c = link.current();

@@ -54,6 +54,8 @@ final class SourceTransaction {
      * commits at once instead of waiting in the pipeline while other partitions apply.
      */
     boolean sent;
+    /** Whether its local transaction stores the partition's position too (else only its origin's progress). */
+    boolean positionStored;
     /** Once it ended: the offset after its last record, and what the peer had seen by then. */
     long nextOffset = -1;
     SeenVector seenAtEnd;

@@ -83,6 +83,25 @@ final class TransactionFraming {
         ended.add(tx);
     }
 
+    /** Whether the frame ends with the COMMIT of a transaction that ended (nothing of an open one follows it). */
+    boolean endsWithCommit() {
+        return commitQueued;
+    }
+
+    /**
+     * Adds statements to the last transaction that ended, just before its COMMIT.
+     *
+     * @throws IllegalStateException when the frame does not end with a COMMIT
+     */
+    void beforeFinalCommit(java.util.function.Consumer<StatementPipeline> add) {
+        if (!commitQueued) {
+            throw new IllegalStateException("the frame does not end with a COMMIT");
+        }
+        StatementPipeline commit = pipeline.takeFrom(pipeline.size() - 1);
+        add.accept(pipeline);
+        pipeline.append(commit);
+    }
+
     /** The frame was sent and ran: what it held is done, and the open transaction (if any) goes on in a new one. */
     void ran() {
         commitQueued = false;

@@ -45,6 +45,12 @@ public final class SinkProgress {
             + " SELECT ?, ?, ?, ?, ?::jsonb, now() WHERE pgmesh.applied_once((SELECT count(*) FROM o), ?, ?::pg_lsn)"
             + " ON CONFLICT (connector, topic, kafka_partition) DO UPDATE SET next_offset = EXCLUDED.next_offset,"
             + " seen = EXCLUDED.seen, updated_at = now()";
+    /** The origin's progress alone, as in {@link #WRITE_WITH_ORIGIN}: the position is stored once per exchange. */
+    private static final String APPLIED_ORIGIN = "WITH o AS (INSERT INTO pgmesh.applied_origins AS a (origin, lsn,"
+            + " commit_ts, transactions) VALUES (?, ?::pg_lsn, ?::timestamptz, 1) ON CONFLICT (origin) DO UPDATE"
+            + " SET lsn = EXCLUDED.lsn, commit_ts = EXCLUDED.commit_ts, updated_at = now(),"
+            + " transactions = a.transactions + 1 WHERE a.lsn < EXCLUDED.lsn RETURNING a.origin)"
+            + " SELECT pgmesh.applied_once((SELECT count(*) FROM o), ?, ?::pg_lsn)";
     private static final String APPLIED = "SELECT lsn::text FROM pgmesh.applied_origins WHERE origin = ?";
     private static final Pattern ENTRY = Pattern.compile("\"([a-z0-9_]{1,32})\"\\s*:\\s*(-?\\d+)");
 
@@ -100,6 +106,17 @@ public final class SinkProgress {
             position(a, topic, partition, nextOffset, seenJson);
             a.text(origin).text(originLsn.toString());
         }, null);
+    }
+
+    /**
+     * Records, in {@code pipeline}'s current transaction, that {@code origin}'s transaction at
+     * {@code originLsn} is applied, without the partition's position: for a transaction committed
+     * in an exchange whose last transaction stores the position. Should the exchange stop after it,
+     * the sink resumes at the position stored before and passes it over by its origin LSN.
+     */
+    public void queueApplied(StatementPipeline pipeline, String origin, Lsn originLsn, String originCommitTime) {
+        pipeline.add(APPLIED_ORIGIN, a -> a.text(origin).text(originLsn.toString()).text(originCommitTime)
+                .text(origin).text(originLsn.toString()), null);
     }
 
     /** As {@link #write(Connection, String, int, long, SeenVector)}, queued in {@code pipeline}. */

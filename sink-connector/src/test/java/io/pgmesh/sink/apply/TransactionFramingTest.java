@@ -98,4 +98,22 @@ class TransactionFramingTest {
         frame.ran();
         assertTrue(frame.isEmpty());
     }
+
+    @Test
+    void thePositionGoesIntoTheLastTransactionThatEndedJustBeforeItsCommit() {
+        SourceTransaction a = tx(1);
+        SourceTransaction b = tx(2);
+        write(a, "a1");
+        frame.commit(a);
+        write(b, "b1");
+        frame.commit(b);
+        assertTrue(frame.endsWithCommit());
+        frame.beforeFinalCommit(p -> p.add("position"));
+        assertEquals(List.of("a1", "COMMIT", "BEGIN", "b1", "position", "COMMIT"), frame.pipeline().statements());
+        SourceTransaction open = tx(3);
+        write(open, "o1");
+        assertFalse(frame.endsWithCommit(), "an open transaction's statements follow");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> frame.beforeFinalCommit(p -> p.add("position")));
+    }
 }
