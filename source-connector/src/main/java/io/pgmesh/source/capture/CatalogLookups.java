@@ -28,5 +28,5 @@ public interface CatalogLookups {
      * {@code pgmesh.members} message), in the transaction committed at {@code commitLsn}: from
      * here on it is in effect, and it is recorded so for streams that start later.
      */
-    void membershipDecoded(long entry, int relationId, Lsn commitLsn) throws SQLException;
+    void membershipDecoded(long entry, int relationId, long xid, Lsn commitLsn) throws SQLException;
 }

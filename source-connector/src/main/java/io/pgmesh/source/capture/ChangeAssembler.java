@@ -70,10 +70,11 @@ public final class ChangeAssembler {
      * A committed transaction created or dropped replication sets: the stream must start again
      * after it, naming the new sets' publications.
      *
+     * @param xid       the transaction's id
      * @param commitEnd the end of the transaction's commit: where the new stream starts
      * @param created   the sets it created
      */
-    public record SetsChange(Lsn commitEnd, List<String> created) {
+    public record SetsChange(long xid, Lsn commitEnd, List<String> created) {
         public SetsChange {
             created = List.copyOf(created);
         }
@@ -283,7 +284,7 @@ public final class ChangeAssembler {
     private List<ChangeEvent> message(LogicalDecodingMessage m) throws SQLException {
         if (LogicalMessage.MEMBERS_PREFIX.equals(m.prefix())) {
             if (tx != null && m.transactional()) {
-                membershipChanged(m, tx.begin.finalLsn());
+                membershipChanged(m, tx.begin.xid(), tx.begin.finalLsn());
             }
             return List.of();
         }
@@ -316,7 +317,7 @@ public final class ChangeAssembler {
         Transaction t = requireTransaction("Commit");
         tx = null;
         if (t.changesSets) {
-            setsChange = new SetsChange(commit.endLsn(), t.createdSets);
+            setsChange = new SetsChange(t.begin.xid(), commit.endLsn(), t.createdSets);
         }
         if (t.held == null) {
             return List.of();
@@ -369,7 +370,7 @@ public final class ChangeAssembler {
         return SetMembership.setsFor(catalog.memberships(rel.relationId(), rel.table(), tx.begin.finalLsn()), op);
     }
 
-    private void membershipChanged(LogicalDecodingMessage m, Lsn commitLsn) throws SQLException {
+    private void membershipChanged(LogicalDecodingMessage m, long xid, Lsn commitLsn) throws SQLException {
         Object parsed;
         try {
             parsed = Json.parse(new String(m.content(), StandardCharsets.UTF_8));
@@ -378,7 +379,7 @@ public final class ChangeAssembler {
         }
         if (parsed instanceof Map<?, ?> fields && fields.get("id") instanceof java.math.BigDecimal id
                 && fields.get("relid") instanceof java.math.BigDecimal relid) {
-            catalog.membershipDecoded(id.longValueExact(), (int) relid.longValueExact(), commitLsn);
+            catalog.membershipDecoded(id.longValueExact(), (int) relid.longValueExact(), xid, commitLsn);
         } else {
             LOG.warn("Unreadable {} message at {}: {}", m.prefix(), m.lsn(),
                     new String(m.content(), StandardCharsets.UTF_8));

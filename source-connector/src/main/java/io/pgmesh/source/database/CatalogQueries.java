@@ -101,8 +101,15 @@ public final class CatalogQueries implements CatalogLookups {
         return at;
     }
 
+    /**
+     * Marks the entry decoded, once its transaction is visible here: the stream delivers a
+     * transaction a moment before it is (see {@link CommittedVisibility}), and a mark that found
+     * no row left the entry undecoded for ever, so that every later change of a table just added
+     * to a set was tagged with no set.
+     */
     @Override
-    public void membershipDecoded(long entry, int relationId, Lsn commitLsn) throws SQLException {
+    public void membershipDecoded(long entry, int relationId, long xid, Lsn commitLsn) throws SQLException {
+        CommittedVisibility.await(connection, xid, "membership change " + entry);
         try (PreparedStatement s = connection.prepareStatement("SELECT pgmesh.mark_membership_decoded(?, ?::pg_lsn)")) {
             s.setLong(1, entry);
             s.setString(2, commitLsn.toString());

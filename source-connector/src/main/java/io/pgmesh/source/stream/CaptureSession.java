@@ -8,9 +8,10 @@ import io.pgmesh.source.capture.StreamPosition;
 import io.pgmesh.source.config.PgmeshSourceConfig;
 import io.pgmesh.common.retry.RetryBudget;
 import io.pgmesh.common.sql.PostgresConnector;
-import io.pgmesh.source.database.SourceConnections;
+import io.pgmesh.source.database.CommittedVisibility;
 import io.pgmesh.source.database.ReplicationSetup;
 import io.pgmesh.source.database.ServerPreflight;
+import io.pgmesh.source.database.SourceConnections;
 import io.pgmesh.source.database.StreamedSets;
 import io.pgmesh.source.capture.ChangeAssembler;
 import io.pgmesh.source.snapshot.SnapshotProgress;
@@ -271,6 +272,8 @@ public final class CaptureSession implements AutoCloseable {
     private boolean restartAfter(ChangeAssembler.SetsChange change, ReplicationStreamReader reader, Connection control)
             throws SQLException, InterruptedException {
         if (!change.created().isEmpty()) {
+            // the sets' rows of pgmesh.set_streamable are the transaction's own: visible a moment after it streamed
+            CommittedVisibility.await(control, change.xid(), "creation of replication sets " + change.created());
             StreamedSets.markStreamable(control, change.created(), change.commitEnd());
         }
         LOG.info("Replication sets of node {} changed at {} (created: {}); starting the stream again from there once"

@@ -64,7 +64,7 @@ class ChangeAssemblerTest {
         }
 
         @Override
-        public void membershipDecoded(long entry, int relationId, Lsn commitLsn) {
+        public void membershipDecoded(long entry, int relationId, long xid, Lsn commitLsn) {
             decodedMemberships.add(entry + "@" + commitLsn);
         }
     }
