@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q -DskipTests -pl benchmarks -am package
 exec java -Xmx1g -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" \
-  io.pgmesh.sink.apply.StatementCostBenchmark "$@"
+  io.pgmesh.bench.StatementCostBenchmark "$@"

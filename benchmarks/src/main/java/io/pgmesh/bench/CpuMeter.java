@@ -66,6 +66,12 @@ final class CpuMeter {
         return ticks;
     }
 
+    /** CPU seconds (user and system) process {@code pid} alone used so far; -1 when it is gone or /proc is not there. */
+    static double secondsOf(long pid) {
+        long ticks = ticksOf(pid);
+        return ticks < 0 ? -1 : ticks / TICKS;
+    }
+
     /** utime + stime of one process; -1 when it is gone or /proc is not there. */
     private static long ticksOf(long pid) {
         try {

@@ -1,15 +1,16 @@
-package io.pgmesh.sink.apply;
+package io.pgmesh.bench;
+
+import static io.pgmesh.bench.BenchSupport.DB;
+import static io.pgmesh.bench.BenchSupport.server;
 
 import io.pgmesh.common.NodeName;
 import io.pgmesh.common.TableId;
 import io.pgmesh.common.schema.NodeSchema;
-import io.pgmesh.sink.pipeline.Arguments;
+import io.pgmesh.sink.apply.LastUpdateWinsUpsert;
 import io.pgmesh.sink.pipeline.PreparedShapes;
 import io.pgmesh.sink.pipeline.StatementPipeline;
 import io.pgmesh.sink.schema.TargetTable;
 import io.pgmesh.testkit.postgres.PostgresNode;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,7 +18,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -27,7 +30,7 @@ import java.util.Random;
  * <ul>
  *   <li>a plain {@code INSERT ... ON CONFLICT DO UPDATE}, prepared at the protocol level (what
  *       PostgreSQL's own apply does without any conflict check: the floor);</li>
- *   <li>the sink's last-update-wins upsert ({@link ApplyStatements#upsert}, the real text), prepared
+ *   <li>the sink's last-update-wins upsert ({@link LastUpdateWinsUpsert}, the real text), prepared
  *       at the protocol level, one exchange per statement;</li>
  *   <li>the same statement as the sink sends it today: SQL {@code PREPARE} once, then
  *       {@code EXECUTE name(literals)} in exchanges of 200 statements ({@link StatementPipeline});</li>
@@ -36,13 +39,13 @@ import java.util.Random;
  * </ul>
  * Each round starts with another way, on a new session, with the table vacuumed between ways, so
  * that the machine's drift and the table's growth hit each way alike; the best round of each is
- * printed. It lives in the sink's package to reach the package-private statement generator; it is a
- * benchmark, run on demand: {@code benchmarks/run-statement-cost.sh [statements] [rounds]}.
+ * printed. Run on demand: {@code benchmarks/run-statement-cost.sh [statements] [rounds]}.
  */
 public final class StatementCostBenchmark {
 
     private static final int PER_EXCHANGE = 200;
-    private static final String DB = "bench";
+    private static final int WAYS = 4;
+    private static final Instant REMOTE_TIME = Instant.parse("2030-01-01T00:00:00Z");
 
     private record Result(String way, double cpuMicros, double wallMicros) {
     }
@@ -53,10 +56,9 @@ public final class StatementCostBenchmark {
     public static void main(String[] args) throws Exception {
         int statements = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        try (PostgresNode node = PostgresNode.builder("stmtcost").setting("max_wal_size", "4GB")
-                .setting("checkpoint_timeout", "30min").start()) {
+        try (PostgresNode node = server("stmtcost")) {
             node.createDatabase(DB);
-            io.pgmesh.bench.PgbenchAccess.initialize(node, DB, 10);
+            Pgbench.find().initialize(node, DB, 10);
             try (Connection c = node.connect(DB)) {
                 NodeSchema.bootstrap(c, new NodeName("n2"));
             }
@@ -66,14 +68,14 @@ public final class StatementCostBenchmark {
                     new TargetTable.Column("bid", "integer", false), new TargetTable.Column("abalance", "integer", false),
                     new TargetTable.Column("filler", "character(84)", false));
             TargetTable table = new TargetTable(new TableId("public", "pgbench_accounts"), relid, columns, List.of("aid"));
-            Sql lww = ApplyStatements.upsert(table, columns, false);
+            LastUpdateWinsUpsert lww = new LastUpdateWinsUpsert(table);
             List<List<Result>> all = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {
                 Result[] round = new Result[WAYS];
                 for (int k = 0; k < WAYS; k++) {
                     int way = (k + r) % WAYS;
                     try (Connection c = session(node)) {
-                        round[way] = run(way, c, lww, relid, statements, r);
+                        round[way] = run(way, c, lww, statements, r);
                     }
                     node.execute(DB, "VACUUM pgbench_accounts");
                 }
@@ -82,7 +84,7 @@ public final class StatementCostBenchmark {
             System.out.printf("%nPer statement, best of %d rounds of %,d upserts of pgbench_accounts (scale 10):%n",
                     rounds, statements);
             System.out.printf("| way | backend CPU (us) | wall (us) |%n|---|---|---|%n");
-            for (int way = 0; way < all.get(0).size(); way++) {
+            for (int way = 0; way < WAYS; way++) {
                 int w = way;
                 double cpu = all.stream().mapToDouble(l -> l.get(w).cpuMicros()).min().orElseThrow();
                 double wall = all.stream().mapToDouble(l -> l.get(w).wallMicros()).min().orElseThrow();
@@ -91,14 +93,13 @@ public final class StatementCostBenchmark {
         }
     }
 
-    private static final int WAYS = 4;
-
-    private static Result run(int way, Connection c, Sql lww, long relid, int statements, int round) throws Exception {
+    private static Result run(int way, Connection c, LastUpdateWinsUpsert lww, int statements, int round)
+            throws Exception {
         return switch (way) {
             case 0 -> plain(c, statements, round);
-            case 1 -> prepared(c, lww, relid, statements, round);
-            case 2 -> executeLiterals(c, lww, relid, statements, round);
-            default -> composite(c, lww, relid, statements, round);
+            case 1 -> prepared(c, lww, statements, round);
+            case 2 -> executeLiterals(c, lww, statements, round);
+            default -> composite(c, lww, statements, round);
         };
     }
 
@@ -120,9 +121,9 @@ public final class StatementCostBenchmark {
         try (PreparedStatement p = c.prepareStatement(sql)) {
             Meter m = new Meter(c);
             for (int i = 0; i < statements; i++) {
-                String[] row = row(random);
-                for (int k = 0; k < 4; k++) {
-                    p.setString(k + 1, row[k]);
+                Map<String, String> row = row(random);
+                for (int k = 0; k < COLUMNS.size(); k++) {
+                    p.setString(k + 1, row.get(COLUMNS.get(k)));
                 }
                 p.executeUpdate();
             }
@@ -130,12 +131,12 @@ public final class StatementCostBenchmark {
         }
     }
 
-    private static Result prepared(Connection c, Sql lww, long relid, int statements, int round) throws Exception {
+    private static Result prepared(Connection c, LastUpdateWinsUpsert lww, int statements, int round) throws Exception {
         Random random = new Random(round);
         try (PreparedStatement p = c.prepareStatement(lww.text())) {
             Meter m = new Meter(c);
             for (int i = 0; i < statements; i++) {
-                List<String> values = values(lww, relid, row(random), i);
+                List<String> values = arguments(lww, random, i);
                 for (int k = 0; k < values.size(); k++) {
                     p.setString(k + 1, values.get(k));
                 }
@@ -147,14 +148,14 @@ public final class StatementCostBenchmark {
         }
     }
 
-    private static Result executeLiterals(Connection c, Sql lww, long relid, int statements, int round)
+    private static Result executeLiterals(Connection c, LastUpdateWinsUpsert lww, int statements, int round)
             throws Exception {
         Random random = new Random(round);
         PreparedShapes shapes = PreparedShapes.of(null, c);
         StatementPipeline pipeline = new StatementPipeline();
         Meter m = new Meter(c);
         for (int i = 0; i < statements; i++) {
-            List<String> values = values(lww, relid, row(random), i);
+            List<String> values = arguments(lww, random, i);
             pipeline.add(lww.text(), a -> values.forEach(a::text), rs -> rs.next());
             if (pipeline.size() == PER_EXCHANGE || i == statements - 1) {
                 pipeline.execute(c, shapes);
@@ -169,16 +170,16 @@ public final class StatementCostBenchmark {
      * statements in one exchange and, after its prepareThreshold, as protocol-level named
      * statements (what the sink could send instead of EXECUTE with literals).
      */
-    private static Result composite(Connection c, Sql lww, long relid, int statements, int round) throws Exception {
+    private static Result composite(Connection c, LastUpdateWinsUpsert lww, int statements, int round) throws Exception {
         Random random = new Random(round);
-        String text = String.join(";\n", java.util.Collections.nCopies(PER_EXCHANGE, lww.text()));
+        String text = String.join(";\n", Collections.nCopies(PER_EXCHANGE, lww.text()));
         try (PreparedStatement p = c.prepareStatement(text)) {
             Meter m = new Meter(c);
             int done = 0;
             while (done + PER_EXCHANGE <= statements) {
                 int index = 1;
                 for (int s = 0; s < PER_EXCHANGE; s++) {
-                    for (String v : values(lww, relid, row(random), done + s)) {
+                    for (String v : arguments(lww, random, done + s)) {
                         p.setString(index++, v);
                     }
                 }
@@ -192,61 +193,38 @@ public final class StatementCostBenchmark {
         }
     }
 
-    /** A row of pgbench_accounts as text: aid, bid, abalance, filler. */
-    private static String[] row(Random random) {
-        return new String[] {String.valueOf(1 + random.nextInt(1_000_000)), "1",
-                String.valueOf(random.nextInt(10_000) - 5_000), "x"};
+    private static final List<String> COLUMNS = List.of("aid", "bid", "abalance", "filler");
+
+    /** A random row of pgbench_accounts as text, by column. */
+    private static Map<String, String> row(Random random) {
+        return Map.of("aid", String.valueOf(1 + random.nextInt(1_000_000)), "bid", "1",
+                "abalance", String.valueOf(random.nextInt(10_000) - 5_000), "filler", "x");
     }
 
-    /** The statement's arguments, in the order of its {@code ?}, as the sink binds them. */
-    private static List<String> values(Sql sql, long relid, String[] row, int i) {
-        List<String> names = List.of("aid", "bid", "abalance", "filler");
-        String time = Instant.parse("2030-01-01T00:00:00Z").plusNanos(i * 1000L).toString();
-        List<String> out = new ArrayList<>();
-        for (Param p : sql.params()) {
-            if (p instanceof Param.RemoteTime) {
-                out.add(time);
-            } else if (p instanceof Param.RemoteNode) {
-                out.add("n1");
-            } else if (p instanceof Param.Relid) {
-                out.add(String.valueOf(relid));
-            } else if (p instanceof Param.Key k) {
-                out.add(row[names.indexOf(k.column())]);
-            } else if (p instanceof Param.Value v) {
-                out.add(row[names.indexOf(v.column())]);
-            } else if (p instanceof Param.Constant k) {
-                out.add(k.text());
-            }
-        }
-        return out;
+    /** The arguments of the {@code i}-th statement: a random row from n1, each a microsecond later. */
+    private static List<String> arguments(LastUpdateWinsUpsert lww, Random random, int i) {
+        return lww.arguments(row(random), REMOTE_TIME.plusNanos(i * 1000L).toString(), "n1");
     }
 
     /** The backend's CPU and the wall time since it was made. */
     private static final class Meter {
-        private final int pid;
-        private final long cpu0;
+        private final long pid;
+        private final double cpu0;
         private final long wall0 = System.nanoTime();
 
         Meter(Connection c) throws Exception {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
                 rs.next();
-                pid = rs.getInt(1);
+                pid = rs.getLong(1);
             }
-            cpu0 = cpuMillis(pid);
+            cpu0 = CpuMeter.secondsOf(pid);
         }
 
-        Result result(String way, int statements) throws Exception {
-            double cpu = (cpuMillis(pid) - cpu0) * 1000.0 / statements;
+        Result result(String way, int statements) {
+            double cpu = (CpuMeter.secondsOf(pid) - cpu0) * 1_000_000 / statements;
             double wall = (System.nanoTime() - wall0) / 1000.0 / statements;
             System.out.printf("%-80s backend CPU %6.1f us, wall %6.1f us per statement%n", way, cpu, wall);
             return new Result(way, cpu, wall);
-        }
-
-        /** utime + stime of process {@code pid}, in ms (clock ticks of 10 ms). */
-        private static long cpuMillis(int pid) throws Exception {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(") ") + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
         }
     }
 }
