@@ -18,12 +18,8 @@ final class ApplyStatements {
 
     private static final Sql REMOTE = Sql.of("r AS (SELECT ?::timestamptz AS ts, ?::text AS node)",
             Param.REMOTE_TIME, Param.REMOTE_NODE);
-    private static final String TOMBSTONE_NOT_OLDER =
-            "NOT (((tomb.v).commit_ts, (tomb.v).node COLLATE \"C\") < (r.ts, r.node COLLATE \"C\"))";
-
-    /** The node part of a version, over {@link #originOf}: the origin's node, or this node for a local write. */
-    private static final String VERSION_NODE = "CASE WHEN o.roname LIKE 'pgmesh\\_%' THEN substr(o.roname, 8)"
-            + " ELSE (SELECT name FROM pgmesh.node) END";
+    /** Whether the newest tombstone (or truncate marker) is not older than the remote version. */
+    private static final String TOMBSTONE_NOT_OLDER = "NOT " + remoteNewer("tomb.ts", "tomb.roident", "r.ts", "r.node");
     private static final String VERSION_TIME = "coalesce(c.timestamp, '-infinity'::timestamptz)";
 
     private ApplyStatements() {
@@ -92,8 +88,8 @@ final class ApplyStatements {
      * applies the transaction again and decides on the row as it is then.
      */
     private static Sql unlessChangedConcurrently(TargetTable table, String applied) {
-        return Sql.of("CASE WHEN NOT EXISTS (SELECT 1 FROM w0) AND EXISTS (SELECT 1 FROM loc, r WHERE ((loc.v).commit_ts,"
-                + " (loc.v).node COLLATE \"C\") < (r.ts, r.node COLLATE \"C\")) THEN pgmesh.changed_concurrently(?::oid, ",
+        return Sql.of("CASE WHEN NOT EXISTS (SELECT 1 FROM w0) AND EXISTS (SELECT 1 FROM loc, r WHERE "
+                + remoteNewer("loc.ts", "loc.roident", "r.ts", "r.node") + ") THEN pgmesh.changed_concurrently(?::oid, ",
                 Param.RELID).then(keyJson(table)).then(") ELSE " + applied + " END");
     }
 
@@ -111,23 +107,25 @@ final class ApplyStatements {
     /**
      * r (the remote version), loc (the local row's version), tomb (the newest tombstone), the
      * writes w0, w1..., the report, with {@code applied} (over the writes) saying whether the change
-     * was written.
+     * was written. A version is its commit time and the roident of its origin, which the sink names
+     * ({@link OriginNodes}): the node is looked up here only where two commit times are equal.
      */
     private static Sql statement(TargetTable table, boolean withImage, List<Sql> writes, Sql applied) {
-        Sql loc = Sql.of("loc AS (SELECT " + versionOf("t.xmin") + " AS v" + (withImage ? ", pgmesh.row_image(t) AS img" : "")
-                + " FROM " + table.id().quoted() + " AS t WHERE ").then(keyMatch(table)).then(")");
-        Sql tomb = Sql.of("tomb AS (SELECT v FROM (SELECT " + versionOf("d.xmin") + " AS v FROM pgmesh.tombstones AS d"
-                + " WHERE d.relid = ?::oid AND d.key IN (", Param.RELID).then(keyJson(table))
+        Sql loc = Sql.of("loc AS (SELECT " + VERSION_TIME + " AS ts, c.roident" + (withImage ? ", pgmesh.row_image(t) AS img" : "")
+                + " FROM " + table.id().quoted() + " AS t, " + commitOf("t.xmin") + " WHERE ").then(keyMatch(table)).then(")");
+        Sql tomb = Sql.of("tomb AS (SELECT ts, roident FROM (SELECT " + VERSION_TIME + " AS ts, c.roident"
+                + " FROM pgmesh.tombstones AS d, " + commitOf("d.xmin") + " WHERE d.relid = ?::oid AND d.key IN (",
+                Param.RELID).then(keyJson(table))
                 .then(", '\"truncate\"'::jsonb) AND NOT EXISTS (SELECT 1 FROM loc)) AS x"
-                        + " ORDER BY (v).commit_ts DESC, (v).node COLLATE \"C\" DESC LIMIT 1)");
+                        + " ORDER BY x.ts DESC, " + nodeOfOrigin("x.roident") + " COLLATE \"C\" DESC LIMIT 1)");
         Sql sql = Sql.of("WITH ").then(REMOTE).then(", ").then(loc).then(", ").then(tomb);
         for (int i = 0; i < writes.size(); i++) {
             sql = sql.then(", w" + i + " AS (").then(writes.get(i)).then(")");
         }
-        return sql.then(" SELECT EXISTS (SELECT 1 FROM loc), (SELECT " + micros("(v).commit_ts") + " FROM loc),"
-                + " (SELECT (v).node FROM loc), EXISTS (SELECT 1 FROM tomb),"
-                + " (SELECT " + micros("(v).commit_ts") + " FROM tomb), (SELECT (v).node FROM tomb), ")
-                .then(applied).then(withImage ? ", (SELECT img FROM loc)" : ", NULL::jsonb");
+        return sql.then(" SELECT loc.ts IS NOT NULL, " + micros("loc.ts") + ", loc.roident, tomb.ts IS NOT NULL, "
+                + micros("tomb.ts") + ", tomb.roident, ").then(applied)
+                .then((withImage ? ", loc.img" : ", NULL::jsonb") + " FROM (VALUES (1)) AS one (x)"
+                        + " LEFT JOIN loc ON true LEFT JOIN tomb ON true");
     }
 
     /*
@@ -138,28 +136,29 @@ final class ApplyStatements {
      * once with the prepared statement. They compute exactly what those functions compute.
      */
 
-    /** The origin of the transaction that wrote {@code xmin}: the row from its commit timestamp record. */
-    private static String originOf(String xmin) {
-        return "pg_catalog.pg_xact_commit_timestamp_origin(" + xmin + ") AS c LEFT JOIN pg_catalog.pg_replication_origin"
-                + " AS o ON o.roident = c.roident AND c.roident <> 0";
-    }
-
-    /** As {@code pgmesh.xact_version(xmin)}: a pgmesh.version. */
-    private static String versionOf(String xmin) {
-        return "(SELECT ROW(" + VERSION_TIME + ", " + VERSION_NODE + ")::pgmesh.version FROM " + originOf(xmin) + ")";
+    /** The commit timestamp record of the transaction that wrote {@code xmin}, as c (timestamp, roident). */
+    private static String commitOf(String xmin) {
+        return "pg_catalog.pg_xact_commit_timestamp_origin(" + xmin + ") AS c";
     }
 
     /**
      * As {@code pgmesh.remote_wins(remoteTs, remoteNode, xmin)}: whether the remote version is
-     * newer. One commit timestamp lookup; the node of {@code xmin}'s origin is looked up only when
-     * the two commit times are exactly equal (CASE evaluates its branches in order), so the usual
-     * case costs no catalog join and no pgmesh.node scan.
+     * newer than the one that wrote {@code xmin}. One commit timestamp lookup.
      */
     static String remoteWinsOver(String xmin, String remoteTs, String remoteNode) {
-        return "(SELECT CASE WHEN " + VERSION_TIME + " < " + remoteTs + " THEN true WHEN " + VERSION_TIME + " > "
-                + remoteTs + " THEN false WHEN " + VERSION_TIME + " = " + remoteTs + " THEN " + nodeOfOrigin("c.roident")
-                + " COLLATE \"C\" < " + remoteNode + " COLLATE \"C\" END"
-                + " FROM pg_catalog.pg_xact_commit_timestamp_origin(" + xmin + ") AS c)";
+        return "(SELECT " + remoteNewer(VERSION_TIME, "c.roident", remoteTs, remoteNode) + " FROM " + commitOf(xmin) + ")";
+    }
+
+    /**
+     * Whether the remote version is newer than the version at {@code time} from origin
+     * {@code roident}: by time, then node name ("C" collation). The node of the roident is looked
+     * up only when the two times are exactly equal (CASE evaluates its branches in order), so the
+     * usual case costs no catalog lookup and no pgmesh.node scan.
+     */
+    private static String remoteNewer(String time, String roident, String remoteTs, String remoteNode) {
+        return "(CASE WHEN " + time + " < " + remoteTs + " THEN true WHEN " + time + " > " + remoteTs + " THEN false"
+                + " WHEN " + time + " = " + remoteTs + " THEN " + nodeOfOrigin(roident) + " COLLATE \"C\" < "
+                + remoteNode + " COLLATE \"C\" END)";
     }
 
     /** The node of replication origin {@code roident}: pgmesh_<node>'s node, or this node (a local write, or another origin). */

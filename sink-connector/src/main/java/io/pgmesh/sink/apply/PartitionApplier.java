@@ -438,7 +438,8 @@ public final class PartitionApplier implements FailedPartition, AutoCloseable {
         ChangeRecord r = w.record();
         SeenVector known = w.tx().seenAtEnd != null ? w.tx().seenAtEnd : position.seen();
         for (ChangeApplier.Part part : w.applied().parts()) {
-            Optional<Conflict> conflict = ConflictJudge.judge(part.change(), r.version(), part.result().outcome(), known);
+            ConflictJudge.Outcome outcome = part.result().outcome(link.origins());
+            Optional<Conflict> conflict = ConflictJudge.judge(part.change(), r.version(), outcome, known);
             if (conflict.isPresent()) {
                 w.tx().conflicts.add(conflict.get().type());
                 Map<String, String> remoteRow = null;

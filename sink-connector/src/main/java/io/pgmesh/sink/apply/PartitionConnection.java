@@ -23,6 +23,7 @@ final class PartitionConnection implements AutoCloseable {
     private final Runnable replaced;
     private Connection connection;
     private OriginSession session;
+    private OriginNodes origins;
 
     PartitionConnection(PgmeshSinkConfig config, Runnable replaced) {
         this.connector = new PostgresConnector(config.database());
@@ -38,6 +39,7 @@ final class PartitionConnection implements AutoCloseable {
         if (connection == null) {
             connection = ApplyConnections.open(connector, config);
             session = new OriginSession(connection);
+            origins = new OriginNodes(connection);
             replaced.run();
         }
         return connection;
@@ -47,6 +49,11 @@ final class PartitionConnection implements AutoCloseable {
     OriginSession session() throws SQLException {
         get();
         return session;
+    }
+
+    /** The nodes of the open connection's replication origins, as apply statements report them; null when none is open. */
+    OriginNodes origins() {
+        return origins;
     }
 
     /** The connection as it is (null when none is open), for work that must not open one. */
@@ -78,6 +85,7 @@ final class PartitionConnection implements AutoCloseable {
         Connection c = connection;
         connection = null;
         session = null;
+        origins = null;
         if (c != null) {
             try {
                 c.close();
@@ -97,6 +105,7 @@ final class PartitionConnection implements AutoCloseable {
         Connection c = connection;
         connection = null;
         session = null;
+        origins = null;
         if (c != null) {
             try {
                 c.abort(Runnable::run);

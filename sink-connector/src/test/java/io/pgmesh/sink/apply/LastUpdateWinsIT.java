@@ -116,15 +116,15 @@ class LastUpdateWinsIT {
     void aNewerRemoteUpdateWinsAndAnOlderOneLosesReportingTheLocalVersion() throws SQLException {
         ChangeApplier.Part insert = apply(insert(1, "first"), new Version(T0, "n1"));
         assertTrue(insert.result().applied());
-        assertNull(insert.result().localRow());
+        assertNull(localRow(insert));
 
         ChangeApplier.Part newer = apply(update(1, "newer"), new Version(T0 + 10, "n2"));
         assertTrue(newer.result().applied());
-        assertEquals(new Version(T0, "n1"), newer.result().localRow());
+        assertEquals(new Version(T0, "n1"), localRow(newer));
 
         ChangeApplier.Part older = apply(update(1, "older"), new Version(T0 + 5, "n1"));
         assertFalse(older.result().applied());
-        assertEquals(new Version(T0 + 10, "n2"), older.result().localRow());
+        assertEquals(new Version(T0 + 10, "n2"), localRow(older));
         assertEquals("newer", value(1));
         assertEquals((T0 + 10) + "|n2", server.queryValue(DB, "SELECT pgmesh.micros((pgmesh.xact_version(xmin)).commit_ts)"
                 + " || '|' || (pgmesh.xact_version(xmin)).node FROM t WHERE id = 1"));
@@ -149,6 +149,8 @@ class LastUpdateWinsIT {
     void theInlineComparisonOrdersVersionsAsPgmeshRemoteWins() throws SQLException {
         server.execute(DB, "CREATE TABLE IF NOT EXISTS versions (id int PRIMARY KEY)", "TRUNCATE versions",
                 "INSERT INTO versions VALUES (0)", "VACUUM FREEZE versions");
+        OriginNodes nodes = new OriginNodes(connection);
+        assertEquals("me", nodes.nodeOf(0L), "read before the origins below exist: they are met as unknown roidents");
         long[] times = {T0, T0, T0 + 1, T0 + 5};
         String[] origins = {"pgmesh_n1", "pgmesh_n2", "other_origin", "pgmesh_n1"};
         int id = 1;
@@ -186,6 +188,14 @@ class LastUpdateWinsIT {
             }
         }
         assertEquals(remoteTimes.size() * 9 * (id + 1), compared);
+        // the statements report a version's origin as its roident; named by the sink, it is pgmesh.xact_version's node
+        List<List<String>> versions = server.query(DB, "SELECT v.id, c.roident, (pgmesh.xact_version(v.xmin)).node"
+                + " FROM public.versions AS v, pg_xact_commit_timestamp_origin(v.xmin) AS c ORDER BY v.id");
+        assertEquals(id + 1, versions.size());
+        for (List<String> row : versions) {
+            Long roident = row.get(1) == null ? null : Long.valueOf(row.get(1));
+            assertEquals(row.get(2), nodes.nodeOf(roident), "row " + row.get(0) + " of roident " + roident);
+        }
     }
 
     @Test
@@ -194,7 +204,7 @@ class LastUpdateWinsIT {
         long local = Long.parseLong(server.queryValue(DB, "SELECT pgmesh.micros(pg_xact_commit_timestamp(xmin)) FROM t"));
         ChangeApplier.Part part = apply(update(1, "remote"), new Version(local - 1, "zz"));
         assertFalse(part.result().applied());
-        assertEquals(new Version(local, "me"), part.result().localRow());
+        assertEquals(new Version(local, "me"), localRow(part));
         assertTrue(apply(update(1, "remote"), new Version(local + 1, "a")).result().applied());
     }
 
@@ -207,7 +217,7 @@ class LastUpdateWinsIT {
 
         ChangeApplier.Part staleUpdate = apply(update(1, "stale"), new Version(T0 + 5, "n1"));
         assertFalse(staleUpdate.result().applied());
-        assertEquals(new Version(T0 + 10, "n2"), staleUpdate.result().tombstone());
+        assertEquals(new Version(T0 + 10, "n2"), tombstone(staleUpdate));
         assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM t"));
 
         assertTrue(apply(update(1, "recreated"), new Version(T0 + 20, "n1")).result().applied());
@@ -218,7 +228,7 @@ class LastUpdateWinsIT {
     void aDeleteOfAMissingRowStillLeavesATombstone() throws SQLException {
         ChangeApplier.Part delete = apply(delete(7), new Version(T0 + 10, "n2"));
         assertTrue(delete.result().applied());
-        assertNull(delete.result().localRow());
+        assertNull(localRow(delete));
         assertFalse(apply(insert(7, "late insert"), new Version(T0, "n1")).result().applied());
         assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM t"));
         assertFalse(apply(delete(7), new Version(T0 + 5, "n1")).result().applied(), "an older delete keeps the newer tombstone");
@@ -419,7 +429,7 @@ class LastUpdateWinsIT {
         assertEquals("-infinity", server.queryValue(DB, "SELECT (pgmesh.xact_version(xmin)).commit_ts FROM t"));
         ChangeApplier.Part part = apply(update(1, "replicated"), new Version(1, "n1"));
         assertTrue(part.result().applied());
-        assertEquals(new Version(Version.UNKNOWN_TIME, "me"), part.result().localRow());
+        assertEquals(new Version(Version.UNKNOWN_TIME, "me"), localRow(part));
     }
 
     @Test
@@ -476,7 +486,7 @@ class LastUpdateWinsIT {
         assertEquals("two; and a semicolon", value(2));
         assertEquals("old", value(1));
         assertEquals("0", server.queryValue(DB, "SELECT count(*) FROM t WHERE id = 3"));
-        assertEquals(new Version(T0 + 10, "n2"), results.get(2).parts().get(0).result().localRow());
+        assertEquals(new Version(T0 + 10, "n2"), localRow(results.get(2).parts().get(0)));
     }
 
     @Test
@@ -548,6 +558,15 @@ class LastUpdateWinsIT {
                 "CREATE TABLE \"Wé'ird \"\"S\".\"select\" (\"from\" int, \"Ke'y\" text, " + more
                         + ", PRIMARY KEY (\"from\", \"Ke'y\"))");
         return tables.find(connection, new TableId("Wé'ird \"S", "select")).orElseThrow();
+    }
+
+    /** The local row's version the part's statement reported, its origin named as the sink names it. */
+    private Version localRow(ChangeApplier.Part part) throws SQLException {
+        return part.result().outcome(new OriginNodes(connection)).localRow();
+    }
+
+    private Version tombstone(ChangeApplier.Part part) throws SQLException {
+        return part.result().outcome(new OriginNodes(connection)).tombstone();
     }
 
     private ChangeApplier.Part apply(RowChange change, Version version) throws SQLException {
