@@ -2,7 +2,8 @@
 # Catch-up benchmark: pgmesh against PostgreSQL's native logical replication and Debezium's
 # PostgreSQL source with its JDBC sink, same workload, same run.
 # Usage: benchmarks/run-catchup.sh [scale] [transactions] [clients]   (defaults 10 40000 4)
-# PGMESH_BENCH_DEBEZIUM=false leaves Debezium out.
+# PGMESH_BENCH_DEBEZIUM=false leaves Debezium out. PGMESH_BENCH_WARMUP=N first runs and replicates N
+# transactions with replication on, for every system alike, so the JVMs have compiled their hot paths.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${PGMESH_BENCH_DEBEZIUM:-true}" != false ]; then

@@ -55,6 +55,29 @@ final class BenchSupport {
                 .isEmpty());
     }
 
+    /**
+     * Transactions the catch-up benchmark runs and replicates, replication on, before what it
+     * measures ({@code PGMESH_BENCH_WARMUP}, default 0: none): the JVMs (broker and worker) have then
+     * compiled their hot paths, as a worker that has run for a while has. Every system gets the same.
+     */
+    static final int WARMUP_TRANSACTIONS = Integer.parseInt(System.getenv().getOrDefault("PGMESH_BENCH_WARMUP", "0"));
+
+    /**
+     * Runs {@link #WARMUP_TRANSACTIONS} on {@code source} with replication running and waits until
+     * {@code target} has them (marker 0, then {@code applied}); nothing when there are none.
+     */
+    static void warmUp(String system, Pgbench pgbench, PostgresNode source, PostgresNode target, int clients,
+                       Supplier<Boolean> applied) throws Exception {
+        if (WARMUP_TRANSACTIONS <= 0) {
+            return;
+        }
+        System.out.println(system + ": warming up with " + WARMUP_TRANSACTIONS + " transactions, replication running");
+        pgbench.run(source, DB, WARMUP_TRANSACTIONS, clients);
+        CatchUpBenchmark.markEnd(source, 0);
+        awaitMarker(target, 0);
+        await("the warm-up applied on " + target, applied);
+    }
+
     /** The Connect worker's heap limit in the benchmarks: the performance issue's memory target. */
     static final int WORKER_HEAP_MB = Integer.parseInt(System.getenv().getOrDefault("PGMESH_BENCH_WORKER_HEAP_MB",
             "512"));

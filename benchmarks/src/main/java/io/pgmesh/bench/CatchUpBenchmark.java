@@ -40,7 +40,8 @@ public final class CatchUpBenchmark {
         int clients = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         Pgbench pgbench = Pgbench.find();
         System.out.printf(Locale.ROOT, "Catch-up and end to end of %,d pgbench TPC-B transactions (scale %d, %d clients)"
-                + " on %d cores%n", transactions, scale, clients, Runtime.getRuntime().availableProcessors());
+                + " on %d cores, after a warm-up of %,d%n", transactions, scale, clients,
+                Runtime.getRuntime().availableProcessors(), BenchSupport.WARMUP_TRANSACTIONS);
 
         Result mesh = pgmesh(pgbench, scale, transactions, clients);
         print("pgmesh (Kafka Connect sink)", mesh, transactions);
@@ -67,6 +68,12 @@ public final class CatchUpBenchmark {
                     mesh.catchUpCpuSeconds() / debezium.catchUpCpuSeconds(),
                     debezium.catchUpSeconds() / mesh.catchUpSeconds());
         }
+        System.out.println("CPU of the catch-up by process:");
+        System.out.println("  pgmesh: " + mesh.catchUpCpuParts());
+        System.out.println("  native: " + nativeLr.catchUpCpuParts());
+        if (debezium != null) {
+            System.out.println("  Debezium: " + debezium.catchUpCpuParts());
+        }
         System.out.printf(Locale.ROOT, "Connect worker (a JVM of its own, -Xmx%dm): heap at most %d MB%s%n",
                 BenchSupport.WORKER_HEAP_MB, mesh.workerHeapMb(),
                 debezium == null ? "" : " (Debezium's worker: " + debezium.workerHeapMb() + " MB)");
@@ -76,11 +83,12 @@ public final class CatchUpBenchmark {
     /**
      * @param catchUpCpuSeconds CPU time of every process of the benchmark (broker, worker, servers)
      *                          during the catch-up, all cores together
+     * @param catchUpCpuParts   the same, by process (see {@link CpuMeter#partsLine})
      * @param endToEndSeconds   from the start of a second workload of the same size, with
      *                          replication running, to its last transaction applied
      */
-    record Result(double catchUpSeconds, double catchUpCpuSeconds, double endToEndSeconds, boolean identical,
-                  long workerHeapMb) {
+    record Result(double catchUpSeconds, double catchUpCpuSeconds, String catchUpCpuParts, double endToEndSeconds,
+                  boolean identical, long workerHeapMb) {
     }
 
     private static void print(String name, Result r, int transactions) {
@@ -102,6 +110,7 @@ public final class CatchUpBenchmark {
             connect.awaitRunning("sink-n2", 1, WAIT);
             await("slot pgmesh_n1", () -> !n1.query(DB, "SELECT 1 FROM pg_replication_slots WHERE slot_name = 'pgmesh_n1'"
                     + " AND confirmed_flush_lsn IS NOT NULL").isEmpty());
+            BenchSupport.warmUp("pgmesh", pgbench, n1, n2, clients, () -> true);
             connect.pauseConnector("sink-n2", WAIT);
             System.out.println("pgmesh: running the workload on n1 with n2's sink paused");
             pgbench.run(n1, DB, transactions, clients);
@@ -127,7 +136,7 @@ public final class CatchUpBenchmark {
             markEnd(n1, 2);
             awaitMarker(n2, 2);
             double e2e = (System.nanoTime() - e2eStart) / 1e9;
-            return new Result(seconds, cpuSeconds, e2e, identical && identical(n1, n2),
+            return new Result(seconds, cpuSeconds, cpu.partsLine(), e2e, identical && identical(n1, n2),
                     BenchSupport.workerHeapPeakMb(connect));
         }
     }
@@ -141,6 +150,7 @@ public final class CatchUpBenchmark {
                     + publisher.superuserPassword() + "' PUBLICATION bench WITH (copy_data = false)");
             await("subscription streaming", () -> !subscriber.query(DB,
                     "SELECT 1 FROM pg_stat_subscription WHERE subname = 'bench' AND received_lsn IS NOT NULL").isEmpty());
+            BenchSupport.warmUp("native", pgbench, publisher, subscriber, clients, () -> true);
             subscriber.execute(DB, "ALTER SUBSCRIPTION bench DISABLE");
             await("subscription stopped", () -> subscriber.query(DB,
                     "SELECT 1 FROM pg_stat_subscription WHERE subname = 'bench' AND pid IS NOT NULL").isEmpty());
@@ -160,7 +170,7 @@ public final class CatchUpBenchmark {
             markEnd(publisher, 2);
             awaitMarker(subscriber, 2);
             double e2e = (System.nanoTime() - e2eStart) / 1e9;
-            return new Result(seconds, cpuSeconds, e2e, identical && identical(publisher, subscriber), 0);
+            return new Result(seconds, cpuSeconds, cpu.partsLine(), e2e, identical && identical(publisher, subscriber), 0);
         }
     }
 

@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import io.pgmesh.testkit.postgres.PostgresNode;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -14,24 +12,30 @@ import java.util.stream.Stream;
  * CPU time used by this JVM and every process it started (the Connect worker, pgbench), and by
  * the PostgreSQL servers given with all their processes (pg_ctl detaches a server from the JVM),
  * between {@link #start} and {@link #stop}, from {@code /proc/<pid>/stat} (Linux). A process that
- * starts and ends inside the window is not counted.
+ * starts and ends inside the window is not counted. {@link #parts} splits the total by where it
+ * went: this JVM (which runs the Kafka broker), each process it started (the Connect worker), and
+ * each server.
  */
 final class CpuMeter {
 
     /** Clock ticks per second of /proc's utime and stime: 100 on Linux unless the kernel says otherwise. */
     private static final double TICKS = 100.0;
     private final Map<Long, Long> before;
-    private final List<Long> servers;
+    /** The servers' postmasters, by server name. */
+    private final Map<Long, String> servers;
+    /** Which part each process counted belongs to. */
+    private final Map<Long, String> partOf = new HashMap<>();
+    private Map<String, Double> parts = Map.of();
 
-    private CpuMeter(List<Long> servers) {
+    private CpuMeter(Map<Long, String> servers) {
         this.servers = servers;
         this.before = ticks();
     }
 
     static CpuMeter start(PostgresNode... servers) {
-        List<Long> pids = new ArrayList<>();
+        Map<Long, String> pids = new java.util.LinkedHashMap<>();
         for (PostgresNode s : servers) {
-            pids.add(s.pid().orElseThrow(() -> new IllegalStateException(s + " does not run")));
+            pids.put(s.pid().orElseThrow(() -> new IllegalStateException(s + " does not run")), "server " + s.name());
         }
         return new CpuMeter(pids);
     }
@@ -43,27 +47,49 @@ final class CpuMeter {
             return -1;
         }
         long used = 0;
+        Map<String, Double> split = new java.util.LinkedHashMap<>();
         for (Map.Entry<Long, Long> e : after.entrySet()) {
-            used += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            long ticks = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            used += ticks;
+            split.merge(partOf.get(e.getKey()), ticks / TICKS, Double::sum);
         }
+        parts = split;
         return used / TICKS;
+    }
+
+    /** The CPU seconds {@link #stop} counted, by part: "benchmark JVM (Kafka broker)", each process it started, each server. */
+    Map<String, Double> parts() {
+        return parts;
+    }
+
+    /** The parts as one line: {@code name 1.2 s, ...}, largest first. */
+    String partsLine() {
+        return String.join(", ", parts.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .map(e -> String.format(java.util.Locale.ROOT, "%s %.1f s", e.getKey(), e.getValue())).toList());
     }
 
     private Map<Long, Long> ticks() {
         Map<Long, Long> ticks = new HashMap<>();
-        List<ProcessHandle> roots = new ArrayList<>(List.of(ProcessHandle.current()));
-        servers.forEach(pid -> ProcessHandle.of(pid).ifPresent(roots::add));
-        for (ProcessHandle root : roots) {
-            try (Stream<ProcessHandle> tree = Stream.concat(Stream.of(root), root.descendants())) {
-                tree.forEach(p -> {
-                    long t = ticksOf(p.pid());
-                    if (t >= 0) {
-                        ticks.put(p.pid(), t);
-                    }
-                });
-            }
+        ProcessHandle self = ProcessHandle.current();
+        count(self, "benchmark JVM (Kafka broker)", ticks);
+        try (Stream<ProcessHandle> children = self.descendants()) {
+            children.forEach(p -> count(p, p.info().command().map(c -> Path.of(c).getFileName().toString())
+                    .map(c -> c.equals("java") ? "Connect worker" : c).orElse("process " + p.pid()), ticks));
         }
+        servers.forEach((pid, name) -> ProcessHandle.of(pid).ifPresent(root -> {
+            try (Stream<ProcessHandle> tree = Stream.concat(Stream.of(root), root.descendants())) {
+                tree.forEach(p -> count(p, name, ticks));
+            }
+        }));
         return ticks;
+    }
+
+    private void count(ProcessHandle p, String part, Map<Long, Long> ticks) {
+        long t = ticksOf(p.pid());
+        if (t >= 0) {
+            ticks.put(p.pid(), t);
+            partOf.putIfAbsent(p.pid(), part);
+        }
     }
 
     /** CPU seconds (user and system) process {@code pid} alone used so far; -1 when it is gone or /proc is not there. */

@@ -70,6 +70,9 @@ final class DebeziumPeer {
             }
             BenchSupport.await("Debezium's slot", () -> !source.query(DB, "SELECT 1 FROM pg_replication_slots"
                     + " WHERE slot_name = 'dbz' AND active").isEmpty());
+            // the marker's sink applies only it; the history sink may still be behind
+            BenchSupport.warmUp("debezium", pgbench, source, target, clients, () -> historyCount(source)
+                    .equals(historyCount(target)));
             connect.pauseConnector("dbz-sink", WAIT);
             connect.pauseConnector("dbz-sink-history", WAIT);
             System.out.println("debezium: running the workload on the source with the JDBC sinks paused");
@@ -85,8 +88,7 @@ final class DebeziumPeer {
             connect.resumeConnector("dbz-sink-history", WAIT);
             awaitMarker(target, 1);
             // the marker's sink applies only it; the history sink may still be behind
-            BenchSupport.await("pgbench_history on the target", () -> source.queryValue(DB,
-                    "SELECT count(*) FROM pgbench_history").equals(target.queryValue(DB, "SELECT count(*) FROM pgbench_history")));
+            BenchSupport.await("pgbench_history on the target", () -> historyCount(source).equals(historyCount(target)));
             double seconds = (System.nanoTime() - start) / 1e9;
             double cpuSeconds = cpu.stop();
             boolean identical = BenchSupport.identical(source, target);
@@ -95,12 +97,16 @@ final class DebeziumPeer {
             pgbench.run(source, DB, transactions, clients);
             CatchUpBenchmark.markEnd(source, 2);
             awaitMarker(target, 2);
-            BenchSupport.await("pgbench_history on the target", () -> source.queryValue(DB,
-                    "SELECT count(*) FROM pgbench_history").equals(target.queryValue(DB, "SELECT count(*) FROM pgbench_history")));
+            BenchSupport.await("pgbench_history on the target", () -> historyCount(source).equals(historyCount(target)));
             double e2e = (System.nanoTime() - e2eStart) / 1e9;
-            return new CatchUpBenchmark.Result(seconds, cpuSeconds, e2e, identical && BenchSupport.identical(source, target),
+            return new CatchUpBenchmark.Result(seconds, cpuSeconds, cpu.partsLine(), e2e,
+                    identical && BenchSupport.identical(source, target),
                     BenchSupport.workerHeapPeakMb(connect));
         }
+    }
+
+    private static String historyCount(PostgresNode node) {
+        return node.queryValue(DB, "SELECT count(*) FROM pgbench_history");
     }
 
     private static Map<String, String> sourceConfig(PostgresNode node) {
