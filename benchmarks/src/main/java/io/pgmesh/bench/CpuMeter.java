@@ -14,7 +14,8 @@ import java.util.stream.Stream;
  * between {@link #start} and {@link #stop}, from {@code /proc/<pid>/stat} (Linux). A process that
  * starts and ends inside the window is not counted. {@link #parts} splits the total by where it
  * went: this JVM (which runs the Kafka broker), each process it started (the Connect worker), and
- * each server.
+ * each server's processes by role (backends, walsender, walwriter, autovacuum, ...). Processes
+ * that start and end inside the window (most autovacuum workers) are in neither.
  */
 final class CpuMeter {
 
@@ -62,9 +63,10 @@ final class CpuMeter {
         return parts;
     }
 
-    /** The parts as one line: {@code name 1.2 s, ...}, largest first. */
+    /** The parts of 0.1 s or more as one line: {@code name 1.2 s, ...}, largest first. */
     String partsLine() {
-        return String.join(", ", parts.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        return String.join(", ", parts.entrySet().stream().filter(e -> e.getValue() >= 0.1)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                 .map(e -> String.format(java.util.Locale.ROOT, "%s %.1f s", e.getKey(), e.getValue())).toList());
     }
 
@@ -78,10 +80,35 @@ final class CpuMeter {
         }
         servers.forEach((pid, name) -> ProcessHandle.of(pid).ifPresent(root -> {
             try (Stream<ProcessHandle> tree = Stream.concat(Stream.of(root), root.descendants())) {
-                tree.forEach(p -> count(p, name, ticks));
+                tree.forEach(p -> count(p, name + " " + serverRole(p.pid()), ticks));
             }
         }));
         return ticks;
+    }
+
+    /**
+     * What a PostgreSQL process does, from the title it sets ({@code postgres: walwriter},
+     * {@code postgres: user db host(port) idle}, ...): its auxiliary role, "walsender" or "backends".
+     */
+    private static String serverRole(long pid) {
+        String title;
+        try {
+            title = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ').trim();
+        } catch (IOException | RuntimeException e) {
+            return "other";
+        }
+        if (!title.startsWith("postgres: ")) {
+            return "postmaster";
+        }
+        String what = title.substring("postgres: ".length());
+        for (String role : new String[] {"checkpointer", "background writer", "walwriter", "autovacuum launcher",
+                "autovacuum worker", "logical replication launcher", "logical replication apply worker",
+                "logical replication worker"}) {
+            if (what.startsWith(role)) {
+                return role;
+            }
+        }
+        return what.contains("walsender") ? "walsender" : "backends";
     }
 
     private void count(ProcessHandle p, String part, Map<Long, Long> ticks) {
