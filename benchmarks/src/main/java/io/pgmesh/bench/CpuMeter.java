@@ -12,7 +12,7 @@ import java.util.stream.Stream;
  * CPU time used by this JVM and every process it started (the Connect worker, pgbench), and by
  * the PostgreSQL servers given with all their processes (pg_ctl detaches a server from the JVM),
  * between {@link #start} and {@link #stop}, from {@code /proc/<pid>/stat} (Linux). A process that
- * starts and ends inside the window is not counted. {@link #parts} splits the total by where it
+ * starts and ends inside the window is not counted. {@link #partsLine} splits the total by where it
  * went: this JVM (which runs the Kafka broker), each process it started (the Connect worker), and
  * each server's processes by role (backends, walsender, walwriter, autovacuum, ...). Processes
  * that start and end inside the window (most autovacuum workers) are in neither.
@@ -56,11 +56,6 @@ final class CpuMeter {
         }
         parts = split;
         return used / TICKS;
-    }
-
-    /** The CPU seconds {@link #stop} counted, by part: "benchmark JVM (Kafka broker)", each process it started, each server. */
-    Map<String, Double> parts() {
-        return parts;
     }
 
     /** The parts of 0.1 s or more as one line: {@code name 1.2 s, ...}, largest first. */
