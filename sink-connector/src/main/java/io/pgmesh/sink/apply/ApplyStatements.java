@@ -161,7 +161,10 @@ final class ApplyStatements {
                 + remoteNode + " COLLATE \"C\" END)";
     }
 
-    /** The node of replication origin {@code roident}: pgmesh_<node>'s node, or this node (a local write, or another origin). */
+    /**
+     * The node of replication origin {@code roident}: pgmesh_<node>'s node, or this node (a local write, or another
+     * origin), the rule of {@code pgmesh.xact_version}; {@link OriginNodes} names the reported roidents by the same rule.
+     */
     private static String nodeOfOrigin(String roident) {
         return "coalesce((SELECT substr(o.roname, 8) FROM pg_catalog.pg_replication_origin AS o WHERE o.roident = "
                 + roident + " AND " + roident + " <> 0 AND o.roname LIKE 'pgmesh\\_%'), (SELECT name FROM pgmesh.node))";

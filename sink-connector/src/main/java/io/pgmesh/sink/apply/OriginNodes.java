@@ -1,5 +1,6 @@
 package io.pgmesh.sink.apply;
 
+import io.pgmesh.common.NodeName;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,8 +25,7 @@ import org.apache.kafka.connect.errors.ConnectException;
  */
 final class OriginNodes {
 
-    private static final String READ = "SELECT (SELECT name FROM pgmesh.node), o.roident,"
-            + " CASE WHEN o.roname LIKE 'pgmesh\\_%' THEN substr(o.roname, 8) END"
+    private static final String READ = "SELECT (SELECT name FROM pgmesh.node), o.roident, o.roname"
             + " FROM (SELECT 1) AS one LEFT JOIN pg_catalog.pg_replication_origin AS o ON true";
 
     private final Connection connection;
@@ -58,8 +58,7 @@ final class OriginNodes {
                 local = rs.getString(1);
                 long roident = rs.getLong(2);
                 if (!rs.wasNull()) {
-                    String node = rs.getString(3);
-                    nodes.put(roident, node);
+                    nodes.put(roident, nodeOfOriginName(rs.getString(3)));
                 }
             }
         }
@@ -69,5 +68,16 @@ final class OriginNodes {
                     + " it names the node again.");
         }
         nodes.replaceAll((roident, node) -> node == null ? local : node);
+    }
+
+    /**
+     * The node an origin name stands for, null for this node: what follows {@link NodeName#ORIGIN_PREFIX},
+     * as {@code pgmesh.xact_version} reads it (it takes the rest of the name as it is, valid node name or
+     * not, so this does too rather than {@link NodeName#fromOriginName}).
+     */
+    static String nodeOfOriginName(String originName) {
+        return originName != null && originName.startsWith(NodeName.ORIGIN_PREFIX)
+                ? originName.substring(NodeName.ORIGIN_PREFIX.length())
+                : null;
     }
 }
